@@ -1,0 +1,45 @@
+"""Canonical URLs, robots.txt and the 404 page prefix, derived from one base URL.
+
+The base URL is ``html_baseurl`` from ``_config.yml``; on Read the Docs the
+``READTHEDOCS_CANONICAL_URL`` environment variable replaces it, so canonical
+links, the sitemap, OpenGraph tags, the Atom feed and the 404 page all agree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def apply_base_url(app: Sphinx, config: Config) -> None:
+    """Point every URL-aware setting at the one canonical base URL."""
+    base = _with_slash(os.environ.get("READTHEDOCS_CANONICAL_URL") or config.html_baseurl)
+    config.html_baseurl = base
+    config.ogp_site_url = base
+    config.blog_baseurl = base
+    config.notfound_urls_prefix = urlparse(base).path or "/"
+    config.sitemap_excludes = [*config.sitemap_excludes, f"{config.notfound_pagename}.html"]
+
+
+def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
+    """Allow all crawlers and point them at the sitemap."""
+    if exception is not None or app.builder.format != "html":
+        return
+    sitemap = app.config.html_baseurl + app.config.sitemap_filename
+    Path(app.outdir, "robots.txt").write_text(
+        f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n", encoding="utf-8"
+    )
+
+
+def setup(app: Sphinx) -> None:
+    """Connect the SEO handlers."""
+    app.connect("config-inited", apply_base_url, priority=100)
+    app.connect("build-finished", write_robots_txt)

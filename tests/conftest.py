@@ -1,0 +1,108 @@
+"""Shared fixtures: one strict build of a copy of the site per test session.
+
+Every test reads the same build; browser tests also share one local server and
+one Chromium. Without Chromium the browser tests skip (they fail under CI=true).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
+IGNORED = shutil.ignore_patterns(
+    "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
+)
+
+
+@dataclass(frozen=True)
+class Build:
+    """A finished build: where its sources and HTML are, and what it printed."""
+
+    src: Path
+    html: Path
+    returncode: int
+    output: str
+
+
+def copy_site(dest: Path) -> Path:
+    """Copy the site's sources (not its build output) into ``dest``."""
+    shutil.copytree(ROOT, dest, ignore=IGNORED)
+    return dest
+
+
+def jupyter_book(src: Path, *args: str, env: dict[str, str] | None = None) -> Build:
+    """Run ``jupyter-book build`` strictly on ``src`` and return what it made."""
+    cmd = [str(JUPYTER_BOOK), "build", str(src), *STRICT, *args]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=1200
+    )
+    return Build(src, src / "_build" / "html", proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The site, built once per session from a temporary copy of the sources."""
+    src = copy_site(tmp_path_factory.mktemp("site") / "src")
+    return jupyter_book(src)
+
+
+@pytest.fixture(scope="session")
+def html(site: Build) -> Path:
+    """The built HTML folder; fails every dependent test if the build failed."""
+    assert site.returncode == 0, site.output[-4000:]
+    return site.html
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(html: Path) -> Iterator[str]:
+    """Serve the built site on 127.0.0.1 and yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright; skipped (or failed on CI) without it."""
+    if not CHROMIUM.exists():
+        message = "Chromium is missing: install it with `apt-get install -y chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

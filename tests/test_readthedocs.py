@@ -1,0 +1,52 @@
+"""The Read the Docs build, run as Read the Docs runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, copy_site
+
+CANONICAL = "https://example-docs.readthedocs.io/en/latest/"
+
+
+def test_config_pins_python_311() -> None:
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    assert config["build"]["os"]
+    assert config["build"]["tools"]["python"] == "3.11"
+
+
+@pytest.mark.slow
+def test_build_commands_fill_readthedocs_output(tmp_path: Path) -> None:
+    """Run the build commands (dependencies are already installed here)."""
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    commands = [c for c in config["build"]["commands"] if "pip install" not in c]
+    src = copy_site(tmp_path / "checkout")
+    output = tmp_path / "rtd-output"
+    env = {
+        **os.environ,
+        "READTHEDOCS": "True",
+        "READTHEDOCS_OUTPUT": str(output),
+        "READTHEDOCS_CANONICAL_URL": CANONICAL,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    for command in commands:
+        proc = subprocess.run(
+            command, shell=True, cwd=src, env=env, capture_output=True, text=True, timeout=1200
+        )
+        assert proc.returncode == 0, f"{command}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    index = output / "html" / "index.html"
+    assert index.is_file()
+    page = BeautifulSoup((output / "html" / "about.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.select_one('link[rel="canonical"]')["href"] == CANONICAL + "about.html"
+    robots = (output / "html" / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {CANONICAL}sitemap.xml" in robots
+    not_found = BeautifulSoup((output / "html" / "404.html").read_text(encoding="utf-8"), "html.parser")
+    assert not_found.select_one('link[rel="stylesheet"]')["href"].startswith("/en/latest/")

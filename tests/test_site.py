@@ -1,0 +1,133 @@
+"""The built site as a reader and a search engine meet it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, Build
+
+BASE_URL = "https://andrewdryga.readthedocs.io/"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def toc_docnames() -> list[str]:
+    """Every page the table of contents names, with its globs expanded."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                names.append(entry["file"])
+            if "glob" in entry:
+                for path in sorted(ROOT.glob(entry["glob"] + ".*")):
+                    if path.suffix in {".md", ".ipynb"}:
+                        names.append(path.relative_to(ROOT).with_suffix("").as_posix())
+            walk(entry.get("sections", []))
+
+    walk(toc.get("chapters", []))
+    return list(dict.fromkeys(names))
+
+
+def test_strict_build_has_no_warnings(site: Build) -> None:
+    assert site.returncode == 0, site.output[-4000:]
+    assert "WARNING" not in site.output
+    assert "ERROR" not in site.output
+
+
+def test_every_toc_page_is_built(html: Path) -> None:
+    names = toc_docnames()
+    assert len(names) >= 5
+    missing = [n for n in names if not (html / f"{n}.html").is_file()]
+    assert not missing
+
+
+def test_navbar_links_resolve(html: Path) -> None:
+    for page in [html / "index.html", html / "about.html"]:
+        nav = soup(page).select_one("nav.site-nav")
+        labels = [a.get_text(strip=True) for a in nav.select("a")]
+        assert labels == ["Projects", "Blog", "About"]
+        for a in nav.select("a"):
+            target = (page.parent / a["href"]).resolve()
+            assert target.is_file(), f"{page.name}: {a['href']}"
+
+
+def test_navbar_marks_the_current_section(html: Path) -> None:
+    current = soup(html / "about.html").select("nav.site-nav a[aria-current=page]")
+    assert [a.get_text(strip=True) for a in current] == ["About"]
+
+
+def test_pages_have_titles_descriptions_and_canonical_urls(html: Path) -> None:
+    page = soup(html / "about.html")
+    assert page.title.get_text().startswith("About")
+    description = page.select_one('meta[name="description"]')
+    assert description and len(description["content"]) > 40
+    canonical = page.select_one('link[rel="canonical"]')
+    assert canonical["href"] == BASE_URL + "about.html"
+
+
+def test_opengraph_tags(html: Path) -> None:
+    page = soup(html / "about.html")
+
+    def og(prop: str) -> str:
+        return page.select_one(f'meta[property="og:{prop}"]')["content"]
+
+    assert og("site_name") == "Andrew Dryga"
+    assert og("title") == "About"
+    assert og("url") == BASE_URL + "about.html"
+    assert og("description")
+
+
+def test_sitemap_lists_pages_with_absolute_urls(html: Path) -> None:
+    text = (html / "sitemap.xml").read_text(encoding="utf-8")
+    urls = re.findall(r"<loc>([^<]+)</loc>", text)
+    assert BASE_URL + "index.html" in urls
+    assert BASE_URL + "about.html" in urls
+    assert not any(u.endswith("404.html") for u in urls)
+    assert all(u.startswith(BASE_URL) for u in urls)
+
+
+def test_robots_txt_points_at_the_sitemap(html: Path) -> None:
+    text = (html / "robots.txt").read_text(encoding="utf-8")
+    assert "User-agent: *" in text
+    assert f"Sitemap: {BASE_URL}sitemap.xml" in text
+
+
+def test_404_page_uses_absolute_links(html: Path) -> None:
+    page = soup(html / "404.html")
+    assert "Page not found" in page.title.get_text()
+    hrefs = [a["href"] for a in page.select("a[href]") if not a["href"].startswith(("#", "http"))]
+    srcs = [s["src"] for s in page.select("script[src]")]
+    css = [link["href"] for link in page.select('link[rel="stylesheet"]')]
+    for url in hrefs + srcs + css:
+        assert url.startswith("/"), url
+
+
+def test_favicon_is_linked(html: Path) -> None:
+    icon = soup(html / "index.html").select_one('link[rel="icon"]')
+    assert icon is not None
+    assert (html / urlparse(urljoin("http://x/", icon["href"])).path.lstrip("/")).is_file()
+
+
+def test_no_book_theme_leftovers(html: Path) -> None:
+    text = (html / "index.html").read_text(encoding="utf-8")
+    assert "sphinx-book-theme" not in text
+    assert "thebe" not in text.lower()
+
+
+def test_search_index_finds_a_word_from_a_post(html: Path) -> None:
+    raw = (html / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("(") + 1 : raw.rindex(")")])
+    docnames = index["docnames"]
+    hits = index["terms"].get("compens")  # stem of "compensation", from the Sage post
+    hits = [hits] if isinstance(hits, int) else hits or []
+    assert any(docnames[i].startswith("blog/") for i in hits)
