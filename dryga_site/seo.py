@@ -7,8 +7,10 @@ links, the sitemap, OpenGraph tags, the Atom feed and the 404 page all agree.
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from sphinx.application import Sphinx
@@ -29,6 +31,25 @@ def apply_base_url(app: Sphinx, config: Config) -> None:
     config.sitemap_excludes = [*config.sitemap_excludes, f"{config.notfound_pagename}.html"]
 
 
+def use_front_matter_description(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Prefer a page's ``description`` front matter for search engines and link previews.
+
+    Runs before sphinxext-opengraph, which then keeps this description instead of
+    one cut from the page's first paragraph.
+    """
+    meta = context.get("meta") or {}
+    description = str(meta.get("description", "")).strip()
+    if not description:
+        return
+    meta["og:description"] = description
+    context["metatags"] = (
+        context.get("metatags", "")
+        + f'<meta name="description" content="{html.escape(description)}" />\n'
+    )
+
+
 def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
     """Allow all crawlers and point them at the sitemap."""
     if exception is not None or app.builder.format != "html":
@@ -42,4 +63,5 @@ def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> None:
     """Connect the SEO handlers."""
     app.connect("config-inited", apply_base_url, priority=100)
+    app.connect("html-page-context", use_front_matter_description, priority=400)
     app.connect("build-finished", write_robots_txt)
