@@ -1,0 +1,124 @@
+"""Serve a built site on 127.0.0.1 the way a static host does: text gzipped, 404 page on misses.
+
+Read the Docs compresses HTML, CSS, JavaScript, SVG and the like with gzip when the browser
+accepts it, so page weights measured through this server match what readers download. The
+tests and ``scripts/bench.py`` use it; by hand: ``python -m dryga_site.serve _build/html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Types worth compressing; images and fonts are compressed already.
+COMPRESSIBLE = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/atom+xml",
+    "image/svg+xml",
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _gzipped(path: str, mtime_ns: int) -> bytes:
+    return gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, gzipped for clients that accept it; ``404.html`` for missing paths."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "application/javascript",
+        ".svg": "image/svg+xml",
+        ".xml": "application/xml",
+        ".inv": "application/octet-stream",
+    }
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = self.translate_path(self.path)
+        index = os.path.join(path, "index.html")
+        if os.path.isdir(path) and os.path.isfile(index):
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return super().send_head()  # redirects to the folder's URL with a slash
+            path = index
+        status = 200
+        if not os.path.isfile(path):
+            missing = os.path.join(self.directory, "404.html")
+            if not os.path.isfile(missing):
+                return super().send_head()
+            path, status = missing, 404
+        ctype = self.guess_type(path)
+        stat = os.stat(path)
+        gzip_ok = "gzip" in self.headers.get("Accept-Encoding", "")
+        if gzip_ok and ctype.startswith(COMPRESSIBLE):
+            body = _gzipped(path, stat.st_mtime_ns)
+        else:
+            body, gzip_ok = Path(path).read_bytes(), False
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if gzip_ok:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Last-Modified", self.date_time_string(int(stat.st_mtime)))
+        self.end_headers()
+        return _Body(body)
+
+
+class _Body:
+    """The bytes ``SimpleHTTPRequestHandler.copyfile`` will send, as a readable file."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, size: int = -1) -> bytes:
+        data, self.data = (self.data, b"") if size < 0 else (self.data[:size], self.data[size:])
+        return data
+
+    def close(self) -> None:
+        self.data = b""
+
+
+@contextmanager
+def serving(directory: Path, port: int = 0) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 in a background thread; yield its base URL."""
+    handler = functools.partial(GzipHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def main() -> None:
+    """Serve a build folder until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory", type=Path, nargs="?", default=Path("_build/html"))
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    with serving(args.directory, args.port) as url:
+        print(f"Serving {args.directory} at {url} (Ctrl+C to stop)")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
