@@ -1,0 +1,144 @@
+"""Internal links of a built site: every href, src and #anchor must resolve in the build.
+
+Sphinx checks the cross-references it makes; this checks everything else a reader can
+click: raw HTML in posts, templates, notebook outputs and the pages ablog generates.
+Links to other sites (http, https, mailto, ...) are left to ``sphinx -b linkcheck``;
+absolute links into the site itself (``base_url``) are checked like relative ones.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem, located in an author's file where possible."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Page:
+    """The ids of one built HTML page and the links it makes, with their lines."""
+
+    ids: set[str] = field(default_factory=set)
+    links: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = Page()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (name == "name" and tag == "a"):
+                self.page.ids.add(value)
+            elif name in ("href", "src"):
+                self.page.links.append((line, value.strip()))
+
+    handle_startendtag = handle_starttag
+
+
+def parse_page(path: Path) -> Page:
+    """Read a built HTML file's ids and links."""
+    parser = _PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser.page
+
+
+def _target(page: str, url: str, base_url: str) -> tuple[str, str] | None:
+    """The built file (relative to the build root) and anchor ``url`` points to.
+
+    None for links to other sites; a path starting with ``../`` leaves the site.
+    """
+    if base_url and url.startswith(base_url):
+        url = "/" + url[len(base_url) :]
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    path, anchor = unquote(parts.path), unquote(parts.fragment)
+    if not path:
+        return page, anchor
+    prefix = urlsplit(base_url).path or "/"
+    if path.startswith("/"):
+        path = path[len(prefix) :] if path.startswith(prefix) else "../" + path
+    else:
+        path = posixpath.join(posixpath.dirname(page), path)
+    resolved = posixpath.normpath(path)
+    if path.endswith("/") or resolved == ".":
+        resolved = posixpath.join(resolved, "index.html")
+    return resolved, anchor
+
+
+def _source_of(page: str, srcdir: Path | None) -> Path | None:
+    if srcdir is None:
+        return None
+    stem = page.removesuffix(".html")
+    for suffix in SOURCE_SUFFIXES:
+        if (srcdir / (stem + suffix)).is_file():
+            return srcdir / (stem + suffix)
+    return None
+
+
+def _locate(page: str, line: int, url: str, html: Path, srcdir: Path | None) -> tuple[str, int]:
+    """Where an author fixes a link: its line in the page's source, else in the built file."""
+    source = _source_of(page, srcdir)
+    if source is not None:
+        anchor = urlsplit(url).fragment
+        needles = [url, f"#{anchor}" if anchor else "", posixpath.basename(url.split("#")[0])]
+        lines = source.read_text(encoding="utf-8").splitlines()
+        for needle in filter(None, needles):
+            for number, text in enumerate(lines, start=1):
+                if needle in text:
+                    return source.relative_to(srcdir).as_posix(), number
+    built = html / page
+    try:
+        shown = built.relative_to(srcdir).as_posix() if srcdir else str(built)
+    except ValueError:
+        shown = str(built)
+    return shown, line
+
+
+def check_links(html: Path, srcdir: Path | None = None, base_url: str = "") -> list[Problem]:
+    """Every internal link of the site built in ``html`` that does not resolve.
+
+    ``srcdir`` lets problems name the source file and line an author edits;
+    ``base_url`` is the site's canonical URL, whose links are checked too.
+    """
+    pages = {
+        path.relative_to(html).as_posix(): parse_page(path) for path in sorted(html.rglob("*.html"))
+    }
+    problems: set[Problem] = set()
+    for name, page in pages.items():
+        for line, url in page.links:
+            target = _target(name, url, base_url)
+            if target is None:
+                continue
+            path, anchor = target
+            message = ""
+            if path.startswith("../"):
+                message = f"link {url!r} leads outside the site"
+            elif not (html / path).is_file():
+                message = f"broken link {url!r}: no {path} in the build"
+            elif anchor and path in pages and anchor not in pages[path].ids:
+                message = f"broken anchor {url!r}: {path} has no id {anchor!r}"
+            if message:
+                problems.add(Problem(*_locate(name, line, url, html, srcdir), message))
+    return sorted(problems)
