@@ -29,7 +29,7 @@ def author_error(
 ) -> None:
     """Report a mistake in ``docname``; the build will exit non-zero."""
     _errors(env).setdefault(docname, []).append(message)
-    location = (env.doc2path(docname), line) if line else docname
+    location = (docname, line) if line else docname
     logger.error(message, location=location, type="dryga", subtype="author")
 
 
