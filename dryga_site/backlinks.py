@@ -1,0 +1,159 @@
+"""Links between posts and projects.
+
+``{project}`sage``` renders the title of ``projects/sage`` as a link to it; an unknown slug
+is an author error. Every reference is remembered, and each project page ends with
+"Writing about this project": the pages that refer to it, newest first by their ``date``.
+That list is filled at write time, and a project page is written again whenever a page that
+refers to it (or used to) is read, so incremental builds keep it right.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxRole
+
+from .catalog import project_slug
+from .errors import author_error
+
+HEADING = "Writing about this project"
+
+
+class project_backlinks(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """Where a project page's list of writing goes; filled at write time."""
+
+
+def references(env: BuildEnvironment) -> dict[str, set[str]]:
+    """docname -> slugs of the projects it refers to."""
+    if not hasattr(env, "dryga_project_refs"):
+        env.dryga_project_refs = {}
+    return env.dryga_project_refs
+
+
+def _stale(env: BuildEnvironment) -> set[str]:
+    """Slugs whose pages must be written again: a page referring to them was (re)read."""
+    if not hasattr(env, "dryga_backlinks_stale"):
+        env.dryga_backlinks_stale = set()
+    return env.dryga_backlinks_stale
+
+
+class ProjectRole(SphinxRole):
+    """``{project}`slug```: the project's title, linked to its page."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        slug = self.text.strip()
+        folder = self.config.projects_dir
+        target = f"{folder}/{slug}"
+        if project_slug(self.config, target) is None or target not in self.env.found_docs:
+            known = [s for d in self.env.found_docs if (s := project_slug(self.config, d))]
+            match = difflib.get_close_matches(slug, known, n=1)
+            hint = f" (did you mean {match[0]}?)" if match else ""
+            author_error(
+                self.env,
+                self.env.docname,
+                f"{{project}}`{slug}`: no such project{hint}; use the file name of a page "
+                f"in {folder}/ without .md, or add {folder}/{slug}.md",
+                line=self.lineno,
+            )
+            return [nodes.literal(self.rawtext, slug)], []
+        references(self.env).setdefault(self.env.docname, set()).add(slug)
+        _stale(self.env).add(slug)
+        node = addnodes.pending_xref(
+            self.rawtext,
+            nodes.inline(self.rawtext, slug, classes=["site-project-ref"]),
+            refdomain="std",
+            reftype="doc",
+            reftarget="/" + target,
+            refexplicit=False,
+            refwarn=True,
+            refdoc=self.env.docname,
+        )
+        self.set_source_info(node)
+        return [node], []
+
+
+def add_placeholder(app: Sphinx, doctree: nodes.document) -> None:
+    """Mark the end of a project page, where the list of writing goes."""
+    section = doctree.next_node(nodes.section)
+    if section is not None and project_slug(app.config, app.env.docname):
+        section += project_backlinks()
+
+
+def _date(env: BuildEnvironment, docname: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(env.metadata[docname].get("date", "")))
+    except ValueError:
+        return None
+
+
+class RenderBacklinks(SphinxPostTransform):
+    """List the pages referring to this project, newest first; no list when there are none."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(project_backlinks)):
+            slug = project_slug(self.config, self.env.docname)
+            docnames = [
+                d
+                for d, slugs in references(self.env).items()
+                if slug in slugs and d != self.env.docname
+            ]
+            if not docnames:
+                node.parent.remove(node)
+                continue
+            docnames.sort(key=lambda d: (_date(self.env, d) or datetime.min, d), reverse=True)
+            items = nodes.bullet_list(classes=["site-backlinks"])
+            items += [self.item(d) for d in docnames]
+            section = nodes.section("", nodes.title("", HEADING), items)
+            section["ids"].append(nodes.make_id(HEADING))
+            node.replace_self(section)
+
+    def item(self, docname: str) -> nodes.list_item:
+        """The page's title as a link, and when it was written if its date is known."""
+        title = self.env.titles[docname].astext()
+        uri = self.app.builder.get_relative_uri(self.env.docname, docname)
+        para = nodes.paragraph("", "", nodes.reference("", title, refuri=uri, internal=True))
+        date = _date(self.env, docname)
+        if date is not None:
+            approximate = str(self.env.metadata[docname].get("date_approximate")) == "True"
+            fmt = getattr(self.config, "post_date_format", "%Y-%m-%d")
+            when = str(date.year) if approximate else date.strftime(fmt)
+            para += [nodes.Text(" "), nodes.inline("", when, classes=["site-backlink-date"])]
+        return nodes.list_item("", para)
+
+
+def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _stale(env).update(references(env).pop(docname, set()))
+
+
+def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
+    for docname in docnames:
+        if docname in references(other):
+            references(env)[docname] = references(other)[docname]
+    _stale(env).update(_stale(other))
+
+
+def rewrite_stale(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Write again the project pages whose list of writing may have changed."""
+    docnames = [f"{app.config.projects_dir}/{slug}" for slug in _stale(env)]
+    _stale(env).clear()
+    return [d for d in docnames if d in env.found_docs]
+
+
+def setup(app: Sphinx) -> None:
+    """Register the ``project`` role and the lists of writing on project pages."""
+    app.add_role("project", ProjectRole())
+    app.add_node(project_backlinks)
+    app.add_post_transform(RenderBacklinks)
+    app.connect("doctree-read", add_placeholder)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
+    app.connect("env-updated", rewrite_stale)
