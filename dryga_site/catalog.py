@@ -17,6 +17,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+import yaml
 from docutils import nodes
 from myst_parser.config.main import TopmatterReadError, read_topmatter
 from sphinx.application import Sphinx
@@ -110,9 +111,10 @@ def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
         return
     try:
         meta = read_topmatter(source[0]) or {}
-    except TopmatterReadError as err:
-        mark = getattr(err.__cause__, "problem_mark", None)
-        problem = getattr(err.__cause__, "problem", None) or str(err)
+    except (TopmatterReadError, yaml.YAMLError) as err:
+        cause = err.__cause__ or err
+        mark = getattr(cause, "problem_mark", None)
+        problem = getattr(cause, "problem", None) or str(cause)
         author_error(
             env,
             docname,

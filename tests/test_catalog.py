@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import JUPYTER_BOOK, ROOT, Build
 
+from conftest import JUPYTER_BOOK, ROOT, Build
 from dryga_site.schema import validate_project
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -361,6 +361,7 @@ BAD_PAGES = {
         "FTP link", links=[{"name": "Files", "url": "ftp://example.com/x"}]
     ),
     "projects/broken-yaml.md": "---\ntitle: Broken\ntagline: Sagas: the pattern\n---\n\n## What\n",
+    "projects/bad-alias.md": "---\ntitle: *name\n---\n\n## What\n",
     "projects/dup.md": project_page("Dup"),
     "projects/dup.ipynb": NOTEBOOK,
     "projects/twin-a.md": project_page("Twin"),
@@ -375,6 +376,7 @@ BAD_LINES = {
     "projects/no-tagline.md": "tagline: missing; add one line of text in quotes",
     "projects/ftp-link.md": "links[0].url: 'ftp://example.com/x' is not allowed; use an http://",
     "projects/broken-yaml.md": "front matter: not valid YAML (mapping values are not allowed here)",
+    "projects/bad-alias.md": "front matter: not valid YAML (found undefined alias 'name')",
     "projects/dup.md": "slug: 'dup' is also used by projects/dup.ipynb; keep one file per project",
     "projects/twin-b.md": "title: 'twin ' is already the title of projects/twin-a.md; give each",
     "notes/post.md": "{project}`twinn-a`: no such project (did you mean twin-a?); use the file",
