@@ -44,9 +44,13 @@ def test_build_commands_fill_readthedocs_output(tmp_path: Path) -> None:
         assert proc.returncode == 0, f"{command}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
     index = output / "html" / "index.html"
     assert index.is_file()
-    page = BeautifulSoup((output / "html" / "about.html").read_text(encoding="utf-8"), "html.parser")
+    page = BeautifulSoup(
+        (output / "html" / "about.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert page.select_one('link[rel="canonical"]')["href"] == CANONICAL + "about.html"
     robots = (output / "html" / "robots.txt").read_text(encoding="utf-8")
     assert f"Sitemap: {CANONICAL}sitemap.xml" in robots
-    not_found = BeautifulSoup((output / "html" / "404.html").read_text(encoding="utf-8"), "html.parser")
+    not_found = BeautifulSoup(
+        (output / "html" / "404.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert not_found.select_one('link[rel="stylesheet"]')["href"].startswith("/en/latest/")
