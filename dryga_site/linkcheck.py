@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
+#: Folders of theme and extension files, not pages (``_static`` holds Jinja macro files).
+ASSET_FOLDERS = ("_static", "_images", "_sources")
 
 
 @dataclass(frozen=True, order=True)
@@ -123,7 +125,9 @@ def check_links(html: Path, srcdir: Path | None = None, base_url: str = "") -> l
     ``base_url`` is the site's canonical URL, whose links are checked too.
     """
     pages = {
-        path.relative_to(html).as_posix(): parse_page(path) for path in sorted(html.rglob("*.html"))
+        path.relative_to(html).as_posix(): parse_page(path)
+        for path in sorted(html.rglob("*.html"))
+        if path.relative_to(html).parts[0] not in ASSET_FOLDERS
     }
     problems: set[Problem] = set()
     for name, page in pages.items():

@@ -1,0 +1,5 @@
+"""``python -m dryga_site``: the authoring commands."""
+
+from .cli import main
+
+main()
