@@ -4,7 +4,8 @@
 is an author error. Every reference is remembered, and each project page ends with
 "Writing about this project": the pages that refer to it, newest first by their ``date``.
 That list is filled at write time, and a project page is written again whenever a page that
-refers to it (or used to) is read, so incremental builds keep it right.
+refers to it (or used to) is read; a page referring to a project is read again when the
+project's page changes. So incremental builds keep both sides right.
 """
 
 from __future__ import annotations
@@ -141,6 +142,14 @@ def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) ->
     _stale(env).update(_stale(other))
 
 
+def reread_referrers(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Pages show the titles of the projects they refer to: read them again when one changes."""
+    slugs = {project_slug(app.config, d) for d in changed | removed} - {None}
+    return [d for d, refs in references(env).items() if refs & slugs]
+
+
 def rewrite_stale(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Write again the project pages whose list of writing may have changed."""
     docnames = [f"{app.config.projects_dir}/{slug}" for slug in _stale(env)]
@@ -156,4 +165,5 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-read", add_placeholder)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+    app.connect("env-get-outdated", reread_referrers)
     app.connect("env-updated", rewrite_stale)

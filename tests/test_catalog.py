@@ -437,13 +437,16 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
         a.get_text() for a in soup(first.html / "notes/old.html").select("a[href$='alpha.html']")
     ] == [title]
 
-    # Edit one project's tagline and move a note from alpha to beta, then build again.
+    # Edit one project's tagline and title, move a note from alpha to beta, build again.
     alpha_src = src / "projects/alpha.md"
-    alpha_src.write_text(alpha_src.read_text().replace(f"{title} in one line", "Edited tagline"))
+    text = alpha_src.read_text().replace(f"{title} in one line", "Edited tagline")
+    alpha_src.write_text(text.replace(f"title: {title}\n", "title: Alpha renamed\n"))
     (src / "notes/old.md").write_text(post_page("Old note", "2019-05-01", "See {project}`beta`."))
     second = plain_build(src, out)
     assert second.returncode == 0, second.output[-3000:]
-    assert "0 added, 4 changed, 0 removed" in second.output  # the two edits and two catalogs
+    assert [
+        a.get_text() for a in soup(second.html / "notes/new.html").select("a[href$='alpha.html']")
+    ] == ["Alpha renamed"]
     taglines = [
         p.get_text()
         for p in soup(second.html / "projects/index.html").select("p.sd-card-text:not(.site-chips)")
@@ -453,3 +456,5 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
     beta = soup(second.html / "projects/beta.html")
     assert [a.get_text() for a in alpha.select("#writing-about-this-project li a")] == ["New note"]
     assert [a.get_text() for a in beta.select("#writing-about-this-project li a")] == ["Old note"]
+    # Incremental: read again were the two edited pages, the catalogs and the note naming alpha.
+    assert "0 added, 5 changed, 0 removed" in second.output
