@@ -1,0 +1,109 @@
+"""Blog posts' front matter: checked dates, year-only approximate dates, and drafts.
+
+A post's ``date`` is written ``"YYYY-MM-DD"``. An unquoted date is quoted in memory before
+anything reads the page (jupyter-cache cannot store a YAML date), and an impossible one stops
+the build naming the file and the field; the file on disk is never touched. A date marked
+``date_approximate: true`` is only a sort key: every template prints its year alone. A post
+with ``draft: true`` (or no date) stays out of the blog's lists, tags and feed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import yaml
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from .errors import author_error
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
+FLAGS = ("date_approximate", "draft")
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML loader that keeps dates as the text the author wrote, so none can crash it."""
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+class YearOnlyDate(datetime):
+    """A date whose day and month are invented: any format of it prints the year alone."""
+
+    def strftime(self, fmt: str) -> str:
+        return f"{self.year:04d}"
+
+
+def _is_date(value: object) -> bool:
+    try:
+        return isinstance(value, str) and bool(datetime.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Quote a post's unquoted date and report an impossible one, in memory only."""
+    match = FRONT_MATTER.match(source[0])
+    if not match:
+        return
+    try:
+        front = yaml.load(match["yaml"], Loader=_TextDates)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError:
+        return  # MyST reports malformed front matter itself
+    if not isinstance(front, dict) or front.get("blogpost") is not True:
+        return
+
+    def line_of(field: str) -> re.Match[str] | None:
+        return re.search(rf"^{field}:[ \t]*(.*?)[ \t]*$", match["yaml"], re.MULTILINE)
+
+    def lineno(found: re.Match[str]) -> int:
+        return match["yaml"].count("\n", 0, found.start()) + 2  # line 1 is the opening ---
+
+    for field in FLAGS:
+        if field in front and not isinstance(front[field], bool) and (found := line_of(field)):
+            message = f'front matter field "{field}" must be true or false'
+            author_error(app.env, docname, message, lineno(found))
+    found = line_of("date")
+    if "date" not in front or not found:
+        return
+    value = front["date"]
+    if _is_date(value):
+        quoted = f'date: "{value}"'
+    else:
+        author_error(
+            app.env,
+            docname,
+            f'front matter field "date": {value!r} is not a real date; write it as "YYYY-MM-DD"',
+            lineno(found),
+        )
+        quoted = 'date: ""'  # read as a draft until fixed, instead of crashing ablog
+    start, end = match.start("yaml") + found.start(), match.start("yaml") + found.end()
+    source[0] = source[0][:start] + quoted + source[0][end:]
+
+
+def _flag(metadata: dict[str, Any], field: str) -> bool:
+    return str(metadata.get(field, "")).lower() == "true"
+
+
+def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
+    """Make drafts undated (ablog keeps them out of lists) and approximate dates year-only."""
+    env = app.env
+    metadata = env.metadata[env.docname]
+    for post in getattr(env, "ablog_posts", {}).get(env.docname, []):
+        if _flag(metadata, "draft"):
+            post["date"] = post["update"] = None
+        elif _flag(metadata, "date_approximate") and post["date"]:
+            year_only = YearOnlyDate.fromisoformat(post["date"].isoformat())
+            if post["update"] == post["date"]:
+                post["update"] = year_only
+            post["date"] = year_only
+        post["reading_minutes"] = max(1, metadata.get("wordcount", {}).get("minutes", 1))
+
+
+def setup(app: Sphinx) -> None:
+    """Connect the front-matter checks; date flags apply after ablog has read a post."""
+    app.connect("source-read", check_front_matter)
+    app.connect("doctree-read", apply_date_flags, priority=600)
