@@ -1,0 +1,110 @@
+"""Executed notebooks: a failed run stops the build; a good one is dated and downloadable.
+
+myst-nb runs each text notebook (through jupyter-cache) while reading it and records the
+outcome per page. A failing or endless cell becomes one author error naming the page, the
+cell's line and the fix, and its traceback is taken off the page. A page whose code ran
+shows when and with which Python, and offers the executed notebook as ``<page>.ipynb``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .errors import author_error
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+KEPT_METADATA = ("kernelspec", "language_info")
+
+
+def _run(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
+    """myst-nb's record of running ``docname``'s code, if it ran."""
+    return getattr(env, "nb_metadata", {}).get(docname, {}).get("exec_data")
+
+
+def _is_traceback(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Element) and "traceback" in node["classes"]
+
+
+def _cell_line(env: BuildEnvironment, node: nodes.Element) -> int | None:
+    """The line of the ``{code-cell}`` that printed ``node``."""
+    while node is not None and "cell_index" not in node:
+        node = node.parent
+    source_map = env.metadata[env.docname].get("source_map") or []
+    if node is None or node["cell_index"] >= len(source_map):
+        return None
+    return source_map[node["cell_index"]]
+
+
+def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
+    """Turn a failed run into one author error at the failing cell; publish no traceback."""
+    env = app.env
+    run = _run(env, env.docname)
+    if not run or run["succeeded"]:
+        return
+    tracebacks = list(doctree.findall(_is_traceback))
+    line = _cell_line(env, tracebacks[-1]) if tracebacks else None
+    for node in tracebacks:
+        node.parent.remove(node)
+    details = ANSI.sub("", run["traceback"] or "")
+    if run["error"] == "CellTimeoutError":
+        limit = re.search(r"after (\d+) seconds", details)
+        seconds = f"{limit[1]} s" if limit else "the time limit"
+        message = f"a code cell was still running after {seconds}; make it finish sooner"
+    else:
+        lines = details.strip().splitlines()
+        reason = lines[-1] if lines else run["error"]
+        message = f"a code cell failed with {reason}; fix it so the post runs top to bottom"
+    author_error(env, env.docname, message, line)
+
+
+def add_run_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Tell the page template when its code ran, with which Python, and where the notebook is."""
+    run = _run(app.env, pagename)
+    if not run or not run["succeeded"]:
+        return
+    when = datetime.fromtimestamp(run["mtime"], UTC)
+    language = app.env.metadata[pagename].get("language_info", {})
+    context["notebook_run"] = {
+        "date": when.strftime(app.config.post_date_format),
+        "iso_date": when.date().isoformat(),
+        "python": language.get("version", ""),
+        "download": pagename.rsplit("/", 1)[-1] + ".ipynb",
+    }
+
+
+def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """Copy each executed notebook next to its page, without build-only metadata."""
+    if exception is not None or app.builder.format != "html":
+        return
+    executed = Path(app.env.mystnb_config.output_folder)
+    for docname in getattr(app.env, "nb_metadata", {}):
+        run = _run(app.env, docname)
+        if not run or not run["succeeded"] or docname not in app.env.found_docs:
+            continue
+        notebook = nbformat.read(executed / f"{docname}.ipynb", as_version=4)
+        notebook.metadata = {
+            k: notebook.metadata[k] for k in KEPT_METADATA if k in notebook.metadata
+        }
+        title = nbformat.v4.new_markdown_cell(f"# {app.env.titles[docname].astext()}", id="title")
+        notebook.cells.insert(0, title)
+        nbformat.validate(notebook)
+        target = Path(app.outdir, f"{docname}.ipynb")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+
+
+def setup(app: Sphinx) -> None:
+    """Connect the run checks (before ablog copies a post) and the notebook downloads."""
+    app.connect("doctree-read", report_failed_run, priority=400)
+    app.connect("html-page-context", add_run_context)
+    app.connect("build-finished", publish_notebooks)
