@@ -191,8 +191,9 @@ def add_metadata_panel(app: Sphinx, doctree: nodes.document) -> None:
     fields = nodes.field_list(classes=["site-project-fields"])
     kind = meta["kind"]
     fields += _field("Kind", _chips([_chip(kind, ["site-kind"], filtered("kind", kind))], []))
-    domains = [_chip(d, [], filtered("domain", d)) for d in meta["domains"]]
-    fields += _field("Domains", _chips(domains, []))
+    if meta["domains"]:
+        domains = [_chip(d, [], filtered("domain", d)) for d in meta["domains"]]
+        fields += _field("Domains", _chips(domains, []))
     if meta["stack"]:
         fields += _field("Stack", nodes.paragraph("", ", ".join(meta["stack"])))
     if meta["role"].strip():
