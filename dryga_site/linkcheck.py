@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 #: Folders of theme and extension files, not pages (``_static`` holds Jinja macro files).
 ASSET_FOLDERS = ("_static", "_images", "_sources")
+#: Pages a host serves at any missing address, so relative links in them break.
+SERVED_ANYWHERE = ("404.html",)
 
 
 @dataclass(frozen=True, order=True)
@@ -137,7 +139,9 @@ def check_links(html: Path, srcdir: Path | None = None, base_url: str = "") -> l
                 continue
             path, anchor = target
             message = ""
-            if path.startswith("../"):
+            if name in SERVED_ANYWHERE and not url.startswith(("/", "#")) and "//" not in url:
+                message = f"link {url!r} must start with '/': {name} is served at any address"
+            elif path.startswith("../"):
                 message = f"link {url!r} leads outside the site"
             elif not (html / path).is_file():
                 message = f"broken link {url!r}: no {path} in the build"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -50,6 +51,27 @@ def use_front_matter_description(
     )
 
 
+def root_relative_not_found_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Make the 404 page's links start with the site's path: it is served at any address.
+
+    sphinx-notfound-page does this for the theme's links and images, not for the page's text.
+    """
+    if docname != app.config.notfound_pagename:
+        return
+    for node in doctree.findall(nodes.reference):
+        uri = node.get("refuri", "")
+        if uri and not urlparse(uri).scheme and not uri.startswith(("/", "#")):
+            node["refuri"] = app.config.notfound_urls_prefix + uri
+
+
+def drop_not_found_neighbours(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """A 404 page has no previous or next page (their relative links would break anyway)."""
+    if pagename == app.config.notfound_pagename:
+        context["prev"] = context["next"] = None
+
+
 def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
     """Allow all crawlers and point them at the sitemap."""
     if exception is not None or app.builder.format != "html":
@@ -64,4 +86,6 @@ def setup(app: Sphinx) -> None:
     """Connect the SEO handlers."""
     app.connect("config-inited", apply_base_url, priority=100)
     app.connect("html-page-context", use_front_matter_description, priority=400)
+    app.connect("doctree-resolved", root_relative_not_found_links)
+    app.connect("html-page-context", drop_not_found_neighbours)
     app.connect("build-finished", write_robots_txt)
