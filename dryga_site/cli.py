@@ -35,6 +35,8 @@ from .linkcheck import Problem, check_links
 from .schema import DOMAINS, KINDS, validate_project
 
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
+#: Well-known sites: if none answers, there is no network to check external links with.
+PROBED_HOSTS = ("pypi.org", "github.com", "readthedocs.org")
 # Settings Sphinx reads relative to the folder of conf.py; made absolute for a conf.py elsewhere.
 CONFDIR_PATHS = ("templates_path", "html_static_path", "html_extra_path")
 CONFDIR_FILES = ("html_favicon", "html_logo")
@@ -320,31 +322,46 @@ def base_url_of(html: Path) -> str:
     return ""
 
 
-def _reachable(host: str, timeout: float = 5.0) -> bool:
-    """Whether ``host`` answers on port 443 within ``timeout`` seconds (DNS included)."""
-    answered: list[bool] = []
+def online(hosts: tuple[str, ...] = PROBED_HOSTS, timeout: float = 5.0) -> bool:
+    """Whether any of ``hosts`` answers on port 443 within ``timeout`` seconds (DNS included)."""
+    answered = threading.Event()
 
-    def probe() -> None:
+    def probe(host: str) -> None:
         try:
             socket.create_connection((host, 443), timeout=timeout).close()
-            answered.append(True)
+            answered.set()
         except OSError:
             pass
 
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(answered)
+    for host in hosts:
+        threading.Thread(target=probe, args=(host,), daemon=True).start()
+    return answered.wait(timeout)
 
 
-def external_problems(root: Path, base_url: str) -> list[Problem]:
+def _line_with(path: Path, text: str) -> int:
+    """The number of the first line of ``path`` containing ``text`` (0 when none does)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return next((n for n, line in enumerate(lines, start=1) if text in line), 0)
+
+
+def _short(info: str, limit: int = 120) -> str:
+    return info if len(info) <= limit else info[: limit - 1] + "…"
+
+
+def external_problems(root: Path) -> list[Problem]:
     """Links to other sites that are broken, from Sphinx's linkcheck builder."""
-    host = urlsplit(base_url).hostname or "pypi.org"
-    if not _reachable(host):
-        return [Problem("_config.yml", 1, f"external links not checked: no network ({host})")]
+    if not online():
+        message = (
+            f"external links not checked: no network (no answer from {', '.join(PROBED_HOSTS)})"
+        )
+        return [Problem("_config.yml", 1, message)]
     with tempfile.TemporaryDirectory(prefix="dryga-linkcheck-") as tmp:
         work = Path(tmp)
-        write_conf(work, sphinx_config(root, nb_execution_mode="off"))
+        config = sphinx_config(root, nb_execution_mode="off")
+        # Links into the site itself are the internal check's job (and need no network).
+        if base := config.get("html_baseurl"):
+            config["linkcheck_ignore"] = [*config.get("linkcheck_ignore", []), re.escape(base)]
+        write_conf(work, config)
         cmd = [sys.executable, "-m", "sphinx", "build", "-b", "linkcheck", "-q"]
         cmd += ["-c", tmp, "-d", str(work / "doctrees"), str(root), str(work / "out")]
         proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -354,7 +371,11 @@ def external_problems(root: Path, base_url: str) -> list[Problem]:
             return [Problem("_config.yml", 1, "the external link check did not run")]
         results = [json.loads(line) for line in report.read_text().splitlines() if line]
     return [
-        Problem(r["filename"], r["lineno"] or 1, f"{r['status']} link {r['uri']}: {r['info']}")
+        Problem(
+            r["filename"],
+            _line_with(root / r["filename"], r["uri"]) or r["lineno"] or 1,
+            f"{r['status']} link {r['uri']}: {_short(r['info'])}",
+        )
         for r in results
         if r["status"] in ("broken", "timeout")
     ]
@@ -389,7 +410,7 @@ def check(root: Path, external: bool, no_build: bool) -> None:
         problems += feed_problems(html, root, base_url)
         if external:
             click.echo("Checking links to other sites ...", err=True)
-            problems += external_problems(root, base_url)
+            problems += external_problems(root)
     problems = list(dict.fromkeys(problems))
     for problem in problems:
         click.echo(str(problem))
