@@ -4,7 +4,9 @@ A post's ``date`` is written ``"YYYY-MM-DD"``. An unquoted date is quoted in mem
 anything reads the page (jupyter-cache cannot store a YAML date), and an impossible one stops
 the build naming the file and the field; the file on disk is never touched. A date marked
 ``date_approximate: true`` is only a sort key: every template prints its year alone. A post
-with ``draft: true`` (or no date) stays out of the blog's lists, tags and feed.
+with ``draft: true`` (or no date) stays out of the blog's lists, tags and feed, except in
+a preview built with ``blog_show_drafts``. A post added, changed or removed makes the pages
+that list posts (and its neighbours' newer/older links) be written again.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from datetime import datetime
 from typing import Any
 
 import yaml
+from ablog.post import PostList
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 
 from .errors import author_error
 
@@ -92,8 +96,10 @@ def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
     """Make drafts undated (ablog keeps them out of lists) and approximate dates year-only."""
     env = app.env
     metadata = env.metadata[env.docname]
+    if next(doctree.findall(PostList), None) is not None:
+        metadata["blog_postlist"] = True  # see reread_post_lists
     for post in getattr(env, "ablog_posts", {}).get(env.docname, []):
-        if _flag(metadata, "draft"):
+        if _flag(metadata, "draft") and not app.config.blog_show_drafts:
             post["date"] = post["update"] = None
         elif _flag(metadata, "date_approximate") and post["date"]:
             year_only = YearOnlyDate.fromisoformat(post["date"].isoformat())
@@ -103,7 +109,21 @@ def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
         post["reading_minutes"] = max(1, metadata.get("wordcount", {}).get("minutes", 1))
 
 
+def reread_post_lists(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """After a post comes, goes or changes, rewrite its neighbours' links and the post lists."""
+    posts = set(getattr(env, "ablog_posts", {}))
+    folder = app.config.blog_path.strip("/") + "/"
+    if not any(d in posts or d.startswith(folder) for d in added | changed | removed):
+        return []
+    lists = {d for d, meta in env.metadata.items() if meta.get("blog_postlist")}
+    return sorted((posts | lists) & env.found_docs)
+
+
 def setup(app: Sphinx) -> None:
     """Connect the front-matter checks; date flags apply after ablog has read a post."""
+    app.add_config_value("blog_show_drafts", False, "env", bool)
     app.connect("source-read", check_front_matter)
     app.connect("doctree-read", apply_date_flags, priority=600)
+    app.connect("env-get-outdated", reread_post_lists)

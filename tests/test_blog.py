@@ -280,7 +280,7 @@ def fixture_site(root: Path, posts: dict[str, str], *strict: str) -> Fixture:
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
         copy(ROOT / name, root / name)
     (root / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - glob: blog/*\n")
-    (root / "index.md").write_text("# Home\n\nA test site.\n")
+    (root / "index.md").write_text("# Home\n\n```{postlist} 3\n```\n")
     (root / "blog").mkdir()
     for slug, text in posts.items():
         (root / f"blog/{slug}.md").write_text(text, encoding="utf-8")
@@ -381,3 +381,17 @@ def test_drafts_stay_out_of_lists_tags_and_the_feed(drafts: Fixture) -> None:
         page = soup(html / f"blog/{slug}.html")
         assert page.select_one('meta[name="robots"]')["content"] == "noindex"
         assert page.select_one(".post-line span").get_text() == "Draft"
+
+
+def test_a_new_post_updates_its_neighbour_and_the_home_list(tmp_path: Path) -> None:
+    older = post("Older", 'date: "2020-02-03"\n', notebook=False)
+    site = fixture_site(tmp_path, {"older": older}, "strict").build.src
+    (site / "blog/newer.md").write_text(post("Newer", 'date: "2024-02-03"\n', notebook=False))
+    build = jupyter_book(site)
+    assert build.returncode == 0, build.output[-3000:]
+    log = re.sub(r"\x1b\[[0-9;]*m", "", build.output)
+    assert "updating environment: 1 added" in log  # an incremental build
+    newer_link = soup(build.html / "blog/older.html").select_one(".post-nav__newer")
+    assert newer_link["href"] == "newer.html"
+    home = soup(build.html / "index.html").select(".postlist a")
+    assert [a["href"] for a in home] == ["blog/newer.html", "blog/older.html"]
