@@ -1,0 +1,260 @@
+"""The authoring commands, run as an author runs them, in temporary copies of the site.
+
+``check`` reuses the session build for the clean site; one more build, of a copy with a
+new draft post and a planted broken link and anchor, serves the ``new post`` and ``check``
+tests together; ``preview`` builds a copy of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import IGNORED, ROOT, Build
+from dryga_site.checks import read_front_matter
+from dryga_site.cli import main
+from dryga_site.linkcheck import check_links
+from dryga_site.schema import KINDS, validate_project
+from test_builds import offline_env, tree_hashes
+
+DRAFT_TITLE = "A draft in progress"
+DRAFT = "blog/a-draft-in-progress"
+BROKEN = (
+    '\nA planted <a href="no-such-page.html">broken link</a>.\n\n'
+    'A planted <a href="index.html#no-such-anchor">broken anchor</a>.\n'
+)
+
+
+def cli(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--root", str(root), *args])
+
+
+def lines_of(root: Path, path: str, text: str) -> list[int]:
+    """The numbers of the lines of ``root/path`` that contain ``text``."""
+    lines = (root / path).read_text(encoding="utf-8").splitlines()
+    return [number for number, line in enumerate(lines, start=1) if text in line]
+
+
+@pytest.fixture
+def empty_site(tmp_path: Path) -> Path:
+    """A folder the CLI accepts as a site: a _config.yml and a copy of the projects."""
+    (tmp_path / "_config.yml").write_text("title: Test\n")
+    shutil.copytree(ROOT / "projects", tmp_path / "projects")
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- new
+
+
+def test_new_post_refuses_to_overwrite(empty_site: Path) -> None:
+    first = cli(empty_site, "new", "post", "Hello, World", "--tags", "Elixir, OTP")
+    assert first.exit_code == 0, first.output
+    assert "blog/hello-world.md" in first.output
+    assert "preview" in first.output  # the next step
+    path = empty_site / "blog" / "hello-world.md"
+    written = path.read_text()
+    meta, _ = read_front_matter(path)
+    assert meta["tags"] == ["elixir", "otp"] and meta["draft"] is True
+    assert 'date: "' in written  # quoted, so YAML keeps it text
+
+    again = cli(empty_site, "new", "post", "Hello World!")
+    assert again.exit_code == 1
+    assert "blog/hello-world.md already exists" in again.output
+    assert path.read_text() == written
+
+
+def test_new_project_rejects_an_unknown_kind(empty_site: Path) -> None:
+    result = cli(empty_site, "new", "project", "Acme", "--kind", "saas", "--domains", "payments")
+    assert result.exit_code == 2
+    assert "'saas' is not one of" in result.output
+    assert all(kind in result.output for kind in KINDS)
+    assert not (empty_site / "projects" / "acme.md").exists()
+
+
+def test_new_project_rejects_an_unknown_domain(empty_site: Path) -> None:
+    args = ["--kind", "product", "--domains", "payments,fintech", "--tagline", "Pay"]
+    result = cli(empty_site, "new", "project", "Acme", *args)
+    assert result.exit_code == 2
+    assert "'fintech'" in result.output and "payments, lending" in result.output
+
+
+def test_new_project_is_valid_and_comes_last(empty_site: Path) -> None:
+    orders = [read_front_matter(p)[0].get("order", 0) for p in empty_site.glob("projects/*.md")]
+    args = ["--kind", "open-source", "--domains", "devtools", "--tagline", "Fast JSON for Elixir"]
+    result = cli(empty_site, "new", "project", "Jason Fast", *args)
+    assert result.exit_code == 0, result.output
+    meta, _ = read_front_matter(empty_site / "projects" / "jason-fast.md")
+    assert validate_project(meta) == []
+    assert meta["order"] == max(orders) + 1
+    assert (meta["kind"], meta["domains"], meta["tagline"]) == (
+        "open-source",
+        ["devtools"],
+        "Fast JSON for Elixir",
+    )
+
+
+# ------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class Checked:
+    src: Path
+    html: Path
+    result: Result
+
+
+@pytest.fixture(scope="module")
+def planted(site: Build, tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    """A copy of the site with a new notebook draft and a broken link and anchor, checked."""
+    src = Path(
+        shutil.copytree(site.src, tmp_path_factory.mktemp("planted") / "src", ignore=IGNORED)
+    )
+    created = cli(src, "new", "post", DRAFT_TITLE, "--tags", "testing", "--notebook")
+    assert created.exit_code == 0, created.output
+    with (src / "about.md").open("a", encoding="utf-8") as about:
+        about.write(BROKEN)
+    return Checked(src, src / "_build" / "html", cli(src, "check"))
+
+
+def test_link_check_follows_links_as_a_browser_does(tmp_path: Path) -> None:
+    pages = {
+        "index.html": '<a id="top"></a> <a href="a/">folder</a> <a href="a/b.html#here">ok</a>'
+        '<a href="https://example.org/x">other site</a> <a href="mailto:me@example.org">mail</a>'
+        '\n<a href="https://site.test/a/b.html#gone">own site, absolute</a>',
+        "a/index.html": '<a href="../index.html#top">up</a>\n<img src="../missing.png" alt="">',
+        "a/b.html": '<p id="here"></p>\n<a href="../../outside.html">outside</a>',
+        "404.html": '<a href="/index.html">home</a>\n<a href="index.html">relative</a>',
+    }
+    for name, text in pages.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    problems = [
+        (Path(p.path).relative_to(tmp_path).as_posix(), p.line, p.message)
+        for p in check_links(tmp_path, base_url="https://site.test/")
+    ]
+    assert sorted(problems) == [
+        ("404.html", 2, "link 'index.html' must start with '/': 404.html is served at any address"),
+        ("a/b.html", 2, "link '../../outside.html' leads outside the site"),
+        ("a/index.html", 2, "broken link '../missing.png': no missing.png in the build"),
+        (
+            "index.html",
+            2,
+            "broken anchor 'https://site.test/a/b.html#gone': a/b.html has no id 'gone'",
+        ),
+    ]
+
+
+def test_check_passes_on_the_clean_site(site: Build, html: Path) -> None:
+    result = cli(site.src, "check", "--no-build")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "All checks passed" in result.stderr
+
+
+def test_check_reports_a_broken_link_and_anchor_by_file(planted: Checked) -> None:
+    link = lines_of(planted.src, "about.md", "no-such-page.html")[0]
+    anchor = lines_of(planted.src, "about.md", "#no-such-anchor")[0]
+    assert planted.result.exit_code == 1
+    assert planted.result.stdout.splitlines() == [
+        f"about.md:{link}: broken link 'no-such-page.html': no no-such-page.html in the build",
+        f"about.md:{anchor}: broken anchor 'index.html#no-such-anchor': "
+        "index.html has no id 'no-such-anchor'",
+    ]
+
+
+def test_new_post_builds_strictly_as_a_draft_only(planted: Checked) -> None:
+    # The strict build reported nothing (the only problems are the planted ones, above).
+    page = (planted.html / f"{DRAFT}.html").read_text(encoding="utf-8")
+    assert DRAFT_TITLE in page
+    assert "55" in page  # the first code cell ran: sum(range(1, 11))
+    assert DRAFT not in (planted.html / "blog.html").read_text(encoding="utf-8")
+    assert DRAFT not in (planted.html / "blog" / "atom.xml").read_text(encoding="utf-8")
+    tag = planted.html / "blog" / "tag" / "testing.html"
+    assert not tag.exists() or "a-draft-in-progress" not in tag.read_text(encoding="utf-8")
+
+
+def test_check_external_says_when_there_is_no_network(site: Build, html: Path) -> None:
+    env = offline_env(site.src.parent / "check-attempts.log")
+    cmd = [sys.executable, "-m", "dryga_site", "--root", str(site.src), "check", "--no-build"]
+    started = time.monotonic()
+    proc = subprocess.run([*cmd, "--external"], capture_output=True, text=True, env=env, timeout=60)
+    assert time.monotonic() - started < 20
+    assert proc.returncode == 1
+    assert "external links not checked: no network" in proc.stdout
+
+
+# ----------------------------------------------------------------------- preview
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, text: str, process: subprocess.Popen, timeout: float) -> str:
+    """The page at ``url`` once it contains ``text``; fails if the preview dies first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the preview stopped"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                page = response.read().decode()
+            if text in page:
+                return page
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} never showed {text!r}")
+
+
+def test_preview_serves_rebuilds_and_stops(site: Build, tmp_path: Path) -> None:
+    src = Path(shutil.copytree(site.src, tmp_path / "src", ignore=IGNORED))
+    assert cli(src, "new", "post", DRAFT_TITLE, "--notebook").exit_code == 0
+    before = tree_hashes(src)
+    port = _free_port()
+    log = (tmp_path / "preview.log").open("w")
+    cmd = [sys.executable, "-m", "dryga_site", "--root", str(src), "preview", "--port", str(port)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        home = _wait_for(base + "index.html", "Andrew Dryga", process, timeout=300)
+        assert "<title>" in home
+        # Drafts show in the preview.
+        _wait_for(base + "blog.html", DRAFT_TITLE, process, timeout=10)
+
+        # Saving the draft runs its code again, writing the execution cache and outputs.
+        post = src / f"{DRAFT}.md"
+        post.write_text(post.read_text().replace("range(1, 11)", "range(1, 101)"))
+        _wait_for(base + f"{DRAFT}.html", "5050", process, timeout=180)
+        time.sleep(5)  # what that build wrote must not start another build
+        output = (tmp_path / "preview.log").read_text()
+        assert output.count("Rebuilding") == 1, output[-3000:]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        log.close()
+    time.sleep(0.5)
+    leftovers = [
+        p.info["cmdline"]
+        for p in psutil.process_iter(["cmdline"])
+        if str(src) in " ".join(p.info["cmdline"] or [])
+    ]
+    assert leftovers == []
+    after = tree_hashes(src)
+    assert sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    ) == [f"{DRAFT}.md"]
