@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
-from .linkcheck import Problem
+from .linkcheck import Problem, parse_html
 
 POST_DESCRIPTION_PLACEHOLDER = "One sentence on what a reader takes away from this post."
 _WARNING = re.compile(
@@ -124,23 +125,35 @@ def feed_problems(html: Path, root: Path, base_url: str) -> list[Problem]:
     feed = feedparser.parse(feed_path.read_bytes())
     if feed.bozo:
         return [Problem(name, 1, f"the feed does not parse: {feed.bozo_exception}")]
-    problems = []
+    lines = feed_path.read_text(encoding="utf-8").splitlines()
     drafts = {path.stem for path in root.glob("blog/*.md") if _is_draft(path)}
-    for number, entry in enumerate(feed.entries, start=1):
-        where = f"entry {number} ({entry.get('title') or entry.get('link') or '?'})"
-        link = entry.get("link", "")
-        if not entry.get("title", "").strip():
-            problems.append(Problem(name, 1, f"{where} has no title"))
+    problems = []
+    for entry in feed.entries:
+        link, title = entry.get("link", ""), entry.get("title", "").strip()
+        line = next((n for n, text in enumerate(lines, 1) if link and link in text), 1)
+        where = f"entry {title or link or '?'!r}"
+        messages = []
+        if not title:
+            messages.append(f"{where} has no title")
         if not entry.get("updated_parsed") and not entry.get("published_parsed"):
-            problems.append(Problem(name, 1, f"{where} has no date"))
-        if not link.startswith(base_url):
-            problems.append(Problem(name, 1, f"{where} links to {link!r}, not to {base_url}"))
-            continue
-        page = link[len(base_url) :].split("#")[0]
-        if not (html / page).is_file():
-            problems.append(Problem(name, 1, f"{where} links to {link!r}, not a built page"))
-        if Path(page).stem in drafts:
-            problems.append(Problem(name, 1, f"{where} is a draft and must not be in the feed"))
+            messages.append(f"{where} has no date")
+        if urlsplit(link).scheme not in ("http", "https"):
+            messages.append(f"{where} links to {link!r}, not to an absolute http(s) address")
+        elif base_url and not link.startswith(base_url):
+            messages.append(f"{where} links to {link!r}, outside {base_url}")
+        elif base_url:
+            page = link[len(base_url) :].split("#")[0]
+            if not (html / page).is_file():
+                messages.append(f"{where} links to {link!r}, which is not a built page")
+            if page.startswith("blog/") and Path(page).stem in drafts:
+                messages.append(f"{where} is a draft, which must stay out of the feed")
+        for content in entry.get("content", []):
+            relative = [u for _, u in parse_html(content.value).links if not urlsplit(u).scheme]
+            if relative:
+                messages.append(
+                    f"{where} has relative links, which readers cannot follow: {relative[0]!r}"
+                )
+        problems += [Problem(name, line, message) for message in messages]
     return problems
 
 

@@ -59,10 +59,10 @@ class _PageParser(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def parse_page(path: Path) -> Page:
-    """Read a built HTML file's ids and links."""
+def parse_html(text: str) -> Page:
+    """The ids and links of a piece of HTML."""
     parser = _PageParser()
-    parser.feed(path.read_text(encoding="utf-8"))
+    parser.feed(text)
     parser.close()
     return parser.page
 
@@ -127,7 +127,7 @@ def check_links(html: Path, srcdir: Path | None = None, base_url: str = "") -> l
     ``base_url`` is the site's canonical URL, whose links are checked too.
     """
     pages = {
-        path.relative_to(html).as_posix(): parse_page(path)
+        path.relative_to(html).as_posix(): parse_html(path.read_text(encoding="utf-8"))
         for path in sorted(html.rglob("*.html"))
         if path.relative_to(html).parts[0] not in ASSET_FOLDERS
     }

@@ -53,11 +53,13 @@ def copy_site(dest: Path) -> Path:
 
 
 def jupyter_book(src: Path, *args: str, env: dict[str, str] | None = None) -> Build:
-    """Run ``jupyter-book build`` strictly on ``src`` and return what it made."""
+    """Run ``jupyter-book build`` strictly on ``src`` and return what it made.
+
+    The build loads the copy's own ``dryga_site`` (first on PYTHONPATH), not the live tree's.
+    """
     cmd = [str(JUPYTER_BOOK), "build", str(src), *STRICT, *args]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=1200
-    )
+    env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     return Build(src, src / "_build" / "html", proc.returncode, proc.stdout + proc.stderr)
 
 

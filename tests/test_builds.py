@@ -38,9 +38,13 @@ def offline(cmd: list[str]) -> list[str]:
     return cmd
 
 
-def offline_env(log: Path) -> dict[str, str]:
-    """Environment whose Python processes record and refuse non-loopback connections."""
-    return {**os.environ, "PYTHONPATH": str(OFFLINE), "DRYGA_BLOCKED_LOG": str(log)}
+def offline_env(log: Path, *path: Path) -> dict[str, str]:
+    """Environment whose Python processes record and refuse non-loopback connections.
+
+    ``path`` goes first on PYTHONPATH, e.g. a site copy whose own ``dryga_site`` to load.
+    """
+    pythonpath = os.pathsep.join(str(p) for p in (*path, OFFLINE))
+    return {**os.environ, "PYTHONPATH": pythonpath, "DRYGA_BLOCKED_LOG": str(log)}
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
@@ -68,7 +72,8 @@ def offline_build(site: Build, tmp_path_factory: pytest.TempPathFactory) -> Offl
     log = work / "network-attempts.log"
     before = tree_hashes(src)
     cmd = offline([str(JUPYTER_BOOK), "build", str(src), *STRICT])
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=offline_env(log), timeout=1200)
+    env = offline_env(log, src)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     build = Build(src, src / "_build" / "html", proc.returncode, proc.stdout + proc.stderr)
     attempts = log.read_text().splitlines() if log.exists() else []
     return OfflineBuild(build, before, tree_hashes(src), attempts)
