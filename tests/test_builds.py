@@ -48,11 +48,11 @@ def offline_env(log: Path, *path: Path) -> dict[str, str]:
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``root`` except the build output."""
+    """SHA-256 of every file under ``root`` except the build output and Python's bytecode."""
     return {
         path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and "_build" not in path.relative_to(root).parts
+        if path.is_file() and not {"_build", "__pycache__"} & set(path.relative_to(root).parts)
     }
 
 
