@@ -219,7 +219,10 @@ def _next_order(root: Path) -> int:
 @click.argument("name")
 @click.option("--kind", required=True, type=click.Choice(KINDS), help="What the project is.")
 @click.option(
-    "--domains", required=True, callback=_domains, help="Comma-separated, e.g. payments,lending."
+    "--domains",
+    required=True,
+    callback=_domains,
+    help=f"Comma-separated, from: {', '.join(DOMAINS)}.",
 )
 @click.option("--tagline", prompt="Tagline (one line)", help="One line on what it does.")
 @click.pass_obj
@@ -279,7 +282,13 @@ def write_conf(confdir: Path, config: dict[str, Any]) -> Path:
 
 
 @main.command()
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
 @click.pass_obj
 def preview(root: Path, port: int) -> None:
     """Serve the site on 127.0.0.1, drafts included, rebuilding on every save.
