@@ -10,6 +10,7 @@ directive says otherwise (docutils' ``:loading:`` option).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -17,8 +18,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 #: Asset file name (or its start) -> pattern in the page's HTML showing the page needs it.
-#: ``None``: no page needs it (doctools only serves the search page, see below;
-#: sphinx_highlight only marks the searched words on a result page).
+#: ``None``: no page needs it but the search page (see below).
 DEFAULT_PAGE_ASSETS: dict[str, str | None] = {
     "pygments.css": r'class="highlight',
     "copybutton.css": r'class="highlight',
@@ -31,8 +31,17 @@ DEFAULT_PAGE_ASSETS: dict[str, str | None] = {
     "sphinx_highlight.js": None,
 }
 #: The search page's results come from searchtools.js (added by the theme's search template),
-#: which takes its messages from doctools.js.
-SEARCH_PAGE_ASSETS = ("doctools.js",)
+#: which takes its messages from doctools.js and a setting from sphinx_highlight.js. (On other
+#: pages sphinx_highlight would only mark the searched words, so they go without.)
+SEARCH_PAGE_ASSETS = ("doctools.js", "sphinx_highlight.js")
+#: Scripts that wait for the DOM anyway, so they may run after parsing (in document order) and
+#: never delay the first paint. The search page's two must run before the search template's
+#: scripts, which _templates/search.html defers too.
+DEFERRED_SCRIPTS = ("clipboard.min.js", "copybutton.js", "design-tabs.js", *SEARCH_PAGE_ASSETS)
+#: Styles for what scripts add after the first paint (the copy button).
+LATE_STYLES = ("copybutton.css",)
+#: A tiny script every page needs before its inline settings run: cheaper inline than fetched.
+INLINED_SCRIPTS = ("documentation_options.js",)
 
 
 def page_html(context: dict[str, Any]) -> str:
@@ -57,16 +66,41 @@ def needed(filename: str, html: str, pagename: str, rules: dict[str, str | None]
     return True
 
 
+def _name(asset: Any) -> str:
+    return str(getattr(asset, "filename", "") or "").rsplit("/", 1)[-1]
+
+
+def loaded_late(asset: Any, outdir: str) -> Any:
+    """``asset``, changed so that it does not hold up the first paint, if it can be.
+
+    Scripts in ``DEFERRED_SCRIPTS`` get ``defer``; styles in ``LATE_STYLES`` load without
+    blocking (``media`` flips to ``all`` once loaded); a script in ``INLINED_SCRIPTS`` is
+    written into the page instead of costing a blocking request.
+    """
+    name, attributes = _name(asset), getattr(asset, "attributes", {})
+    if {"defer", "async"} & attributes.keys():
+        return asset
+    if name in DEFERRED_SCRIPTS:
+        return type(asset)(asset.filename, priority=asset.priority, **attributes, defer="defer")
+    if name in LATE_STYLES:
+        late = {**attributes, "media": "print", "onload": "this.media='all'"}
+        return type(asset)(asset.filename, priority=asset.priority, **late)
+    built = Path(outdir, "_static", name)
+    if name in INLINED_SCRIPTS and built.is_file():
+        return type(asset)("", priority=asset.priority, body=built.read_text(encoding="utf-8"))
+    return asset
+
+
 def prune_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Drop the registered assets this page does not use."""
+    """Drop the registered assets this page does not use; load the rest as late as they can."""
     rules = app.config.site_page_assets
     html = page_html(context)
     for key in ("css_files", "script_files"):
         if key in context:
             context[key] = [
-                asset
+                loaded_late(asset, app.outdir)
                 for asset in context[key]
                 if not getattr(asset, "filename", None)
                 or needed(str(asset.filename), html, pagename, rules)

@@ -1,8 +1,9 @@
-"""Serve a built site on 127.0.0.1 the way a static host does: text gzipped, 404 page on misses.
+"""Serve a built site on 127.0.0.1 the way a static host does, and name the pages to audit.
 
 Read the Docs compresses HTML, CSS, JavaScript, SVG and the like with gzip when the browser
-accepts it, so page weights measured through this server match what readers download. The
-tests and ``scripts/bench.py`` use it; by hand: ``python -m dryga_site.serve _build/html``.
+accepts it and answers a missing page with ``404.html``; so does this server, so page weights
+measured through it match what readers download. The tests and ``scripts/bench.py`` use it;
+by hand: ``python -m dryga_site.serve _build/html``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _gzipped(path: str, mtime_ns: int) -> bytes:
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
     """Static files, gzipped for clients that accept it; ``404.html`` for missing paths."""
 
+    protocol_version = "HTTP/1.1"  # keep connections open, as every real host does
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".js": "application/javascript",
@@ -90,6 +92,40 @@ class _Body:
 
     def close(self) -> None:
         self.data = b""
+
+
+def built_pages(html: Path) -> list[str]:
+    """Every HTML page of a build, as paths relative to its root."""
+    return sorted(
+        p.relative_to(html).as_posix()
+        for p in html.rglob("*.html")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(html).parts)
+    )
+
+
+def _heaviest(html: Path, pattern: str) -> str:
+    pages = [p for p in html.glob(pattern) if p.name != "index.html"]
+    if not pages:
+        raise FileNotFoundError(f"no page matches {html / pattern}")
+    return max(pages, key=lambda p: p.stat().st_size).relative_to(html).as_posix()
+
+
+def template_pages(html: Path) -> dict[str, str]:
+    """One page of each template the site has; of projects and posts, the biggest."""
+    tags = sorted(html.glob("blog/tag/*.html"))
+    if not tags:
+        raise FileNotFoundError(f"no tag page in {html / 'blog/tag'}")
+    return {
+        "home": "index.html",
+        "catalog": "projects/index.html",
+        "project": _heaviest(html, "projects/*.html"),
+        "blog index": "blog.html",
+        "post": _heaviest(html, "blog/*.html"),
+        "tag": tags[0].relative_to(html).as_posix(),
+        "archive": "blog/archive.html",
+        "404": "404.html",
+        "search": "search.html",
+    }
 
 
 @contextmanager

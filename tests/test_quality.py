@@ -18,6 +18,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from conftest import ROOT
+from dryga_site.serve import built_pages, template_pages
 
 NODE_MODULES = ROOT / "node_modules"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -27,43 +28,20 @@ MAX_REQUESTS = 15
 VIEWPORTS = {"desktop": (1350, 940), "phone": (390, 844)}
 
 
-def _missing(what: str) -> None:
-    message = f"{what} is missing: run `CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci` at the repo top"
+NPM_CI = "run `CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci` at the repo top"
+
+
+def _missing(what: str, fix: str = NPM_CI) -> None:
+    message = f"{what} is missing: {fix}"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
 
 
-def built_pages(html: Path) -> list[str]:
-    """Every HTML page of the build, as paths relative to its root."""
-    return sorted(
-        p.relative_to(html).as_posix()
-        for p in html.rglob("*.html")
-        if not any(part.startswith(("_", ".")) for part in p.relative_to(html).parts)
-    )
-
-
-def _heaviest(html: Path, pattern: str) -> str:
-    """The biggest page matching ``pattern``: the most a page of that kind ever carries."""
-    pages = [p for p in html.glob(pattern) if p.name != "index.html"]
-    assert pages, f"no page matches {pattern}"
-    return max(pages, key=lambda p: p.stat().st_size).relative_to(html).as_posix()
-
-
 @pytest.fixture(scope="session")
 def templates(html: Path) -> dict[str, str]:
     """One page of every template the site has."""
-    return {
-        "home": "index.html",
-        "catalog": "projects/index.html",
-        "project": _heaviest(html, "projects/*.html"),
-        "blog index": "blog.html",
-        "post": _heaviest(html, "blog/*.html"),
-        "tag": sorted(p.relative_to(html).as_posix() for p in html.glob("blog/tag/*.html"))[0],
-        "archive": "blog/archive.html",
-        "404": "404.html",
-        "search": "search.html",
-    }
+    return template_pages(html)
 
 
 def test_audit_server_gzips_text_like_read_the_docs(server: str) -> None:
@@ -189,7 +167,7 @@ def test_nu_html_checker_finds_no_errors(html: Path) -> None:
         _missing("vnu-jar")
     java = shutil.which("java")
     if java is None:
-        _missing("Java (apt-get install -y default-jre-headless)")
+        _missing("Java", "apt-get install -y default-jre-headless")
     pages = [str(html / p) for p in built_pages(html)]
     proc = subprocess.run(
         [java, "-jar", str(VNU), "--errors-only", "--format", "json", *pages],
@@ -205,3 +183,63 @@ def test_nu_html_checker_finds_no_errors(html: Path) -> None:
         if m.get("type") in {"error", "non-document-error"}
     ]
     assert errors == [], "\n".join(errors[:40])
+
+
+# -- what the asset diet must keep working ---------------------------------------------------
+
+
+def test_pages_link_code_assets_only_when_they_show_code(html: Path) -> None:
+    with_code = without_code = 0
+    for path in built_pages(html):
+        text = (html / path).read_text(encoding="utf-8")
+        body = text[text.index("<body") :]
+        has_code = 'class="highlight' in body
+        links = re.findall(r'(?:href|src)="[^"]*/(pygments\.css|copybutton\.js)[?"]', text)
+        assert sorted(set(links)) == (["copybutton.js", "pygments.css"] if has_code else []), path
+        with_code += has_code
+        without_code += not has_code
+    assert with_code and without_code
+
+
+def test_code_has_a_working_copy_button(browser, server, templates) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(server + templates["post"], wait_until="load")
+    block = page.locator("div.highlight").first
+    block.hover()
+    block.locator("button.copybtn").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() and copied.strip() in block.inner_text()
+    context.close()
+
+
+def test_search_from_the_navbar_finds_a_post(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "index.html", wait_until="load")
+    page.get_by_role("button", name="Site navigation").click()  # a phone's menu holds search
+    page.get_by_role("button", name="Search").locator("visible=true").click()
+    field = page.locator("#pst-search-dialog input[type=search]")
+    field.fill("compensation")
+    field.press("Enter")
+    page.wait_for_url("**/search.html?q=compensation")
+    results = page.locator("#search-results a")
+    results.first.wait_for()
+    assert any(
+        "blog/" in (href or "") for href in results.evaluate_all("as => as.map(a => a.href)")
+    )
+    assert errors == []
+    context.close()
+
+
+def test_every_page_has_a_description_for_search_engines(html: Path) -> None:
+    missing = [
+        path
+        for path in built_pages(html)
+        if not re.search(
+            r'<meta name="description" content="[^"]{40,}"', (html / path).read_text("utf-8")
+        )
+    ]
+    assert missing == []
