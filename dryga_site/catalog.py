@@ -221,7 +221,11 @@ class ProjectCatalog(SphinxDirective):
 
 
 def _filter_bar(items: list[dict[str, Any]]) -> nodes.raw:
-    """The filter chips, hidden until the script shows them (without it all cards show)."""
+    """The filter chips; shown from the first paint (no layout shift) unless JavaScript is off.
+
+    ``pst-js-only`` is the theme's class for that: its ``<noscript>`` style hides them, and
+    without the script every card shows.
+    """
 
     def group(key: str, label: str, values: tuple[str, ...]) -> str:
         counts = {
@@ -242,7 +246,7 @@ def _filter_bar(items: list[dict[str, Any]]) -> nodes.raw:
 
     total = len(items)
     markup = (
-        '<div class="site-filter" hidden>'
+        '<div class="site-filter pst-js-only">'
         f"{group('domain', 'domain', DOMAINS)}{group('kind', 'kind', KINDS)}"
         '<p class="site-filter-status"><span class="site-filter-count" role="status" '
         f'aria-live="polite">Showing {total} of {total} projects</span> '
