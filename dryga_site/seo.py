@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -51,6 +52,26 @@ def use_front_matter_description(
     )
 
 
+def describe_generated_pages(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Pages made without a source (the blog's lists, search) are described by their title.
+
+    They have no front matter, so search engines would get no description at all; they get
+    their title followed by the home page's own description.
+    """
+    if doctree is not None or 'name="description"' in context.get("metatags", ""):
+        return
+    home = app.env.metadata.get(app.config.root_doc, {}).get("description", "")
+    title = Markup(str(context.get("title", ""))).striptags()
+    description = f"{title}. {home}" if title and home else title or home
+    if description:
+        context["metatags"] = (
+            context.get("metatags", "")
+            + f'<meta name="description" content="{html.escape(description)}" />\n'
+        )
+
+
 def root_relative_not_found_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Make the 404 page's links start with the site's path: it is served at any address.
 
@@ -86,6 +107,7 @@ def setup(app: Sphinx) -> None:
     """Connect the SEO handlers."""
     app.connect("config-inited", apply_base_url, priority=100)
     app.connect("html-page-context", use_front_matter_description, priority=400)
+    app.connect("html-page-context", describe_generated_pages)
     app.connect("doctree-resolved", root_relative_not_found_links)
     app.connect("html-page-context", drop_not_found_neighbours)
     app.connect("build-finished", write_robots_txt)
