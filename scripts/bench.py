@@ -1,0 +1,246 @@
+"""Benchmark the site: Lighthouse per page template, and build times. Not a test.
+
+    python scripts/bench.py                   # everything (about 15 minutes on 2 cores)
+    python scripts/bench.py --lighthouse-only --runs 3
+    python scripts/bench.py --builds-only --posts 100 500
+
+Lighthouse (``npm ci`` installs it) runs its mobile preset against a strict build served
+gzipped on 127.0.0.1, several times per template; the median of each category is printed
+with the bytes transferred and requests made on that first load. Build times are measured
+on a copy of the sources in a temporary folder: a clean build (cold notebook cache), a
+rebuild with no change, after editing one post and after editing one project, and clean
+builds of synthetic blogs (generated posts without code cells, so they time the site's
+machinery, not notebook execution). Results print as Markdown tables for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from dryga_site.serve import serving, template_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
+IGNORED = shutil.ignore_patterns(
+    "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
+)
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+CHROME_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+    " --disable-background-networking --disable-component-update --disable-sync"
+    ' --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"'
+)
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+TAGS = ("elixir", "testing", "devops", "architecture", "security", "fintech", "government")
+
+
+def build(src: Path) -> tuple[float, float]:
+    """Build ``src`` strictly into ``src/_build``; return wall and CPU seconds.
+
+    CPU time (the build and its notebook kernels) hardly depends on what else the machine
+    is doing; wall time does, so both are reported.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(src), *STRICT], capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        sys.exit(f"build of {src} failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return wall, cpu
+
+
+def copy_site(dest: Path) -> Path:
+    shutil.copytree(ROOT, dest, ignore=IGNORED)
+    return dest
+
+
+def append(path: Path, text: str) -> str:
+    with path.open("a", encoding="utf-8") as f:
+        f.write(text)
+    return path.relative_to(path.parent.parent).as_posix()
+
+
+def synthetic_post(number: int) -> str:
+    """A plausible post: front matter, headings, paragraphs, a list and a static code block."""
+    day = date(2015, 1, 1) + timedelta(days=3 * number)
+    tags = ", ".join(TAGS[(number + k) % len(TAGS)] for k in range(2))
+    words = "the build reads each page once and writes it again only when it changes "
+    paragraph = (words * 6).strip().capitalize() + "."
+    return f"""---
+title: "Synthetic post number {number}"
+blogpost: true
+date: "{day.isoformat()}"
+tags: [{tags}]
+author: Andrew Dryga
+description: "A generated post, number {number}, to time how the site's build grows with posts."
+---
+
+{paragraph}
+
+## What it measures
+
+{paragraph}
+
+- one item
+- another item
+
+```python
+def answer() -> int:
+    return {number}
+```
+
+## What it ignores
+
+{paragraph}
+"""
+
+
+def bench_builds(post_counts: list[int]) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        src = copy_site(Path(tmp) / "site")
+        clean = build(src)
+        no_change = build(src)
+        post = sorted((src / "blog").glob("*.md"))[0]
+        project = sorted(p for p in (src / "projects").glob("*.md") if p.stem != "index")[0]
+        post_name = append(post, "\nOne more sentence, added by the benchmark.\n")
+        one_post = build(src)
+        project_name = append(project, "\nOne more sentence, added by the benchmark.\n")
+        one_project = build(src)
+        posts = len(list((src / "blog").glob("*.md")))
+        projects = len(list((src / "projects").glob("*.md"))) - 1
+        print("## Build times\n")
+        print(f"Strict builds of a copy of the site ({posts} posts, {projects} projects).\n")
+        print("| build | wall s | share of clean | CPU s | share of clean | target |")
+        print("| --- | ---: | ---: | ---: | ---: | --- |")
+        rows = [
+            ("clean (empty _build, cold notebook cache)", clean, ""),
+            ("no change", no_change, "<= 10%"),
+            (f"one post edited ({post_name})", one_post, "<= 25%"),
+            (f"one project edited ({project_name})", one_project, ""),
+        ]
+        for name, (wall, cpu), target in rows:
+            print(
+                f"| {name} | {wall:.1f} | {wall / clean[0]:.0%} "
+                f"| {cpu:.1f} | {cpu / clean[1]:.0%} | {target} |"
+            )
+        print()
+
+        if not post_counts:
+            return
+        print("### Synthetic blogs (generated posts without code cells)\n")
+        print("| posts | clean wall s | wall s per post | clean CPU s | CPU s per post |", end="")
+        print(" one post edited, wall s |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for count in post_counts:
+            site = copy_site(Path(tmp) / f"synthetic-{count}")
+            shutil.rmtree(site / "blog")
+            (site / "blog").mkdir()
+            for number in range(count):
+                text = synthetic_post(number)
+                (site / "blog" / f"synthetic-{number:04d}.md").write_text(text, encoding="utf-8")
+            wall, cpu = build(site)
+            append(site / "blog" / "synthetic-0000.md", "\nOne more sentence.\n")
+            edited, _ = build(site)
+            print(
+                f"| {count} | {wall:.1f} | {wall / count:.3f} | {cpu:.1f} | {cpu / count:.3f} "
+                f"| {edited:.1f} |",
+                flush=True,
+            )
+            shutil.rmtree(site)
+        print()
+
+
+def lighthouse(url: str, out: Path) -> dict:
+    """One Lighthouse run (mobile preset); its scores, bytes and requests."""
+    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    cmd = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        f"--chrome-flags={CHROME_FLAGS}",
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        sys.exit(f"lighthouse {url} failed:\n{proc.stderr[-3000:]}")
+    report = json.loads(out.read_text(encoding="utf-8"))
+    audits = report["audits"]
+    failed = [
+        audit["id"]
+        for audit in audits.values()
+        if audit.get("score") is not None
+        and audit["score"] < 1
+        and audit.get("scoreDisplayMode") in {"binary", "numeric"}
+    ]
+    return {
+        **{c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES},
+        "bytes": audits["total-byte-weight"]["numericValue"],
+        "requests": len(audits["network-requests"]["details"]["items"]),
+        "failed": failed,
+    }
+
+
+def bench_lighthouse(runs: int, html: Path | None) -> None:
+    if not LIGHTHOUSE.exists():
+        sys.exit("Lighthouse is missing: run `CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci`")
+    with tempfile.TemporaryDirectory(prefix="bench-lh-") as tmp:
+        if html is None:
+            src = copy_site(Path(tmp) / "site")
+            build(src)
+            html = src / "_build" / "html"
+        print(f"## Lighthouse (mobile preset, median of {runs} runs)\n")
+        print("| template | page | perf | a11y | best practices | SEO | KB | requests |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        notes = []
+        with serving(html) as base:
+            for name, page in template_pages(html).items():
+                results = [lighthouse(base + page, Path(tmp) / "report.json") for _ in range(runs)]
+                median = {c: statistics.median(r[c] for r in results) for c in CATEGORIES}
+                weight = statistics.median(r["bytes"] for r in results) / 1024
+                requests = statistics.median(r["requests"] for r in results)
+                scores = " | ".join(f"{median[c]:.0f}" for c in CATEGORIES)
+                print(f"| {name} | {page} | {scores} | {weight:.0f} | {requests:.0f} |", flush=True)
+                failed = sorted({a for r in results for a in r["failed"]})
+                if failed:
+                    notes.append(f"- {name}: audits below 1 in some run: {', '.join(failed)}")
+        print()
+        print("\n".join(notes) if notes else "Every scored audit passed in every run.")
+        print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--lighthouse-only", action="store_true", help="skip the build timings")
+    only.add_argument("--builds-only", action="store_true", help="skip Lighthouse")
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per template")
+    parser.add_argument(
+        "--posts", type=int, nargs="*", default=[100, 500], help="synthetic blog sizes"
+    )
+    parser.add_argument("--html", type=Path, help="audit this build instead of building one")
+    args = parser.parse_args()
+    if not args.lighthouse_only:
+        bench_builds(args.posts)
+    if not args.builds_only:
+        bench_lighthouse(args.runs, args.html)
+
+
+if __name__ == "__main__":
+    main()
