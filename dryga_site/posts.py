@@ -107,6 +107,18 @@ def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
                 post["update"] = year_only
             post["date"] = year_only
         post["reading_minutes"] = max(1, metadata.get("wordcount", {}).get("minutes", 1))
+        if post["date"] is None:
+            metadata["nosearch"] = True  # a draft is reachable by its URL only
+
+
+def keep_drafts_out_of_sitemap(app: Sphinx, env: BuildEnvironment) -> None:
+    """Drafts are built (authors can open them) but never offered to search engines."""
+    drafts = {
+        app.builder.get_target_uri(docname)
+        for docname, posts in getattr(env, "ablog_posts", {}).items()
+        if any(post["date"] is None for post in posts)
+    }
+    app.config.sitemap_excludes = sorted({*app.config.sitemap_excludes, *drafts})
 
 
 def reread_post_lists(
@@ -127,3 +139,4 @@ def setup(app: Sphinx) -> None:
     app.connect("source-read", check_front_matter)
     app.connect("doctree-read", apply_date_flags, priority=600)
     app.connect("env-get-outdated", reread_post_lists)
+    app.connect("env-updated", keep_drafts_out_of_sitemap)

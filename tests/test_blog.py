@@ -381,6 +381,11 @@ def test_drafts_stay_out_of_lists_tags_and_the_feed(drafts: Fixture) -> None:
         page = soup(html / f"blog/{slug}.html")
         assert page.select_one('meta[name="robots"]')["content"] == "noindex"
         assert page.select_one(".post-line span").get_text() == "Draft"
+    sitemap = (html / "sitemap.xml").read_text(encoding="utf-8")
+    assert "blog/unquoted.html" in sitemap
+    assert "blog/secret.html" not in sitemap and "blog/undated.html" not in sitemap
+    search = (html / "searchindex.js").read_text(encoding="utf-8")
+    assert "Unquoted" in search and "Secret" not in search
 
 
 def test_a_new_post_updates_its_neighbour_and_the_home_list(tmp_path: Path) -> None:
