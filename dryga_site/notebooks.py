@@ -97,6 +97,8 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         }
         title = nbformat.v4.new_markdown_cell(f"# {app.env.titles[docname].astext()}", id="title")
         notebook.cells.insert(0, title)
+        for number, cell in enumerate(notebook.cells):
+            cell.id = f"cell-{number}"  # stable ids: the same notebook every build
         nbformat.validate(notebook)
         target = Path(app.outdir, f"{docname}.ipynb")
         target.parent.mkdir(parents=True, exist_ok=True)

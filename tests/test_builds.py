@@ -146,6 +146,9 @@ def test_two_clean_builds_give_identical_html(html: Path, offline_build: Offline
     assert offline_build.build.returncode == 0, offline_build.build.output[-4000:]
     pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html"))
     assert pages == sorted(p.relative_to(again).as_posix() for p in again.rglob("*.html"))
+    notebooks = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.ipynb"))
+    assert notebooks, "the code posts' notebooks are published"
+    pages += notebooks
     differences = []
     for page in pages:
         first, second = _normalised(html / page), _normalised(again / page)
