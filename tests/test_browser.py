@@ -63,3 +63,18 @@ def test_phone_width_has_no_horizontal_scroll_and_usable_nav(browser, server) ->
     page.wait_for_load_state()
     assert page.url.endswith("projects/index.html")
     context.close()
+
+
+def test_404_page_works_at_any_depth(page, server) -> None:
+    response = page.goto(server + "no/such/deep/page.html", wait_until="networkidle")
+    assert response.status == 404
+    assert "Page not found" in page.title()
+    # Styles and scripts loaded from the site root, not relative to the missing path.
+    font = page.evaluate(
+        "getComputedStyle(document.querySelector('.navbar-brand .logo__title')).fontFamily"
+    )
+    assert "monospace" in font
+    page.get_by_role("link", name="home page").click()
+    page.wait_for_load_state()
+    assert page.url.rstrip("/").endswith(("index.html", server.rstrip("/").split("/")[-1]))
+    assert [p for p in page.problems if "no/such/deep" not in p] == []

@@ -57,12 +57,14 @@ def test_navbar_links_resolve(html: Path) -> None:
         labels = [a.get_text(strip=True) for a in nav.select("a")]
         assert labels == ["Projects", "Blog", "About"]
         for a in nav.select("a"):
-            target = (page.parent / a["href"]).resolve()
-            assert target.is_file(), f"{page.name}: {a['href']}"
+            href = a["href"]
+            target = page if href == "#" else (page.parent / href).resolve()
+            assert target.is_file(), f"{page.name}: {href}"
 
 
 def test_navbar_marks_the_current_section(html: Path) -> None:
-    current = soup(html / "about.html").select("nav.site-nav a[aria-current=page]")
+    nav = soup(html / "about.html").select_one("nav.site-nav")
+    current = nav.select("a[aria-current=page]")
     assert [a.get_text(strip=True) for a in current] == ["About"]
 
 
