@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import yaml
+from ablog.blog import TOMORROW
 from ablog.post import PostList
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -124,13 +125,37 @@ def keep_drafts_out_of_sitemap(app: Sphinx, env: BuildEnvironment) -> None:
 def reread_post_lists(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """After a post comes, goes or changes, rewrite its neighbours' links and the post lists."""
+    """After a post comes, goes or changes, read the pages with post lists again."""
     posts = set(getattr(env, "ablog_posts", {}))
     folder = app.config.blog_path.strip("/") + "/"
     if not any(d in posts or d.startswith(folder) for d in added | changed | removed):
         return []
     lists = {d for d, meta in env.metadata.items() if meta.get("blog_postlist")}
-    return sorted((posts | lists) & env.found_docs)
+    return sorted(lists & env.found_docs)
+
+
+def rewrite_new_neighbours(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Rewrite (not read) the posts whose newer or older post is not the one they link to.
+
+    A post's newer/older links come from the template, so a post whose neighbours changed
+    (one added, removed, retitled or redated next to it) only needs writing again; reading
+    every post again would make one edit cost nearly a full build on a big blog.
+    """
+    published = sorted(  # as ablog orders and links them
+        (post["date"], post["title"], docname)
+        for docname, posts in getattr(env, "ablog_posts", {}).items()
+        for post in posts
+        if post.get("date") is not None and post["date"] < TOMORROW
+    )
+    stale = []
+    for i, (_, _, docname) in enumerate(published):
+        around = published[max(i - 1, 0) : i + 2]
+        neighbours = [(str(date), title, doc) for date, title, doc in around if doc != docname]
+        metadata = env.metadata.get(docname)
+        if metadata is not None and metadata.get("blog_neighbours") != neighbours:
+            metadata["blog_neighbours"] = neighbours
+            stale.append(docname)
+    return stale
 
 
 def setup(app: Sphinx) -> None:
@@ -140,3 +165,4 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-read", apply_date_flags, priority=600)
     app.connect("env-get-outdated", reread_post_lists)
     app.connect("env-updated", keep_drafts_out_of_sitemap)
+    app.connect("env-updated", rewrite_new_neighbours)
