@@ -51,12 +51,19 @@ def _reread_failed(
 
 
 def _fail_build(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.env is not None and _errors(app.env):
+    """Exit non-zero on author mistakes, and on any warning when ``site_fail_on_warning``.
+
+    A plain ``jupyter-book build .`` would otherwise publish a broken reference with exit 0.
+    """
+    if exception is not None or app.env is None:
+        return
+    if _errors(app.env) or (app.config.site_fail_on_warning and app._warncount):
         app.statuscode = 1
 
 
 def setup(app: Sphinx) -> None:
     """Connect the bookkeeping of author mistakes."""
+    app.add_config_value("site_fail_on_warning", True, "", bool)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-get-outdated", _reread_failed)

@@ -7,6 +7,7 @@ one Chromium. Without Chromium the browser tests skip (they fail under CI=true).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dryga_site.serve import serving
 
@@ -31,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 IGNORED = shutil.ignore_patterns(
     "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
 )
@@ -52,15 +55,39 @@ def copy_site(dest: Path) -> Path:
     return dest
 
 
-def jupyter_book(src: Path, *args: str, env: dict[str, str] | None = None) -> Build:
-    """Run ``jupyter-book build`` strictly on ``src`` and return what it made.
+def small_site(dest: Path, pages: dict[str, str], chapters: list[dict]) -> Path:
+    """A site with the real configuration, templates and styles, ``chapters`` and ``pages``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_static", "_templates"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, dest / name)
+    toc = {"format": "jb-book", "root": "index", "chapters": chapters}
+    (dest / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    for name, text in pages.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text(text, encoding="utf-8")
+    return dest
+
+
+def jupyter_book(
+    src: Path,
+    *args: str,
+    strict: bool = True,
+    out: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Build:
+    """Run ``jupyter-book build`` on ``src`` (strictly, unless told) and return what it made.
 
     The build loads the copy's own ``dryga_site`` (first on PYTHONPATH), not the live tree's.
+    A plain build (``strict=False``) is what an author runs: their mistakes must fail it too.
     """
-    cmd = [str(JUPYTER_BOOK), "build", str(src), *STRICT, *args]
+    cmd = [str(JUPYTER_BOOK), "build", str(src), *(STRICT if strict else []), *args]
+    if out is not None:
+        cmd += ["--path-output", str(out)]
     env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    return Build(src, src / "_build" / "html", proc.returncode, proc.stdout + proc.stderr)
+    output = ANSI.sub("", proc.stdout + proc.stderr)
+    return Build(src, (out or src) / "_build" / "html", proc.returncode, output)
 
 
 @pytest.fixture(scope="session")

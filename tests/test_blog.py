@@ -8,8 +8,6 @@ an endless cell, impossible dates) and one that must pass strictly (an unquoted 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +20,7 @@ import yaml
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from conftest import JUPYTER_BOOK, ROOT, Build, jupyter_book
+from conftest import ROOT, Build, jupyter_book, small_site
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
 #: The posts newest first: by year, and within a year in the order the old site listed them.
@@ -275,22 +273,14 @@ class Fixture:
 
 
 def fixture_site(root: Path, posts: dict[str, str], *strict: str) -> Fixture:
-    """A site with the real configuration and templates, a home page and ``posts``."""
-    for name in ("_config.yml", "_templates", "_static"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, root / name)
-    (root / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - glob: blog/*\n")
-    (root / "index.md").write_text("# Home\n\n```{postlist} 3\n```\n")
-    (root / "blog").mkdir()
-    for slug, text in posts.items():
-        (root / f"blog/{slug}.md").write_text(text, encoding="utf-8")
-    if strict:
-        build = jupyter_book(root)
-    else:  # a plain build: only the site's own author errors can fail it
-        cmd = [str(JUPYTER_BOOK), "build", str(root)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        build = Build(root, root / "_build/html", proc.returncode, proc.stdout + proc.stderr)
-    return Fixture(build, posts)
+    """A site with the real configuration and templates, a home page and ``posts``.
+
+    Without ``strict`` it is a plain build: only the site's own author errors can fail it.
+    """
+    pages = {"index.md": "# Home\n\n```{postlist} 3\n```\n"}
+    pages.update({f"blog/{slug}.md": text for slug, text in posts.items()})
+    small_site(root, pages, [{"glob": "blog/*"}])
+    return Fixture(jupyter_book(root, strict=bool(strict)), posts)
 
 
 @pytest.fixture(scope="module")

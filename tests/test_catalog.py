@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import JUPYTER_BOOK, ROOT, Build
+from conftest import ROOT, jupyter_book, small_site
 from dryga_site.schema import validate_project
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PROJECT_FILES = sorted(p for p in (ROOT / "projects").glob("*.md") if p.stem != "index")
 
 
@@ -307,40 +304,17 @@ def post_page(title: str, date: str, body: str) -> str:
     return f'---\ntitle: "{title}"\ndate: "{date}"\n---\n\n{body}\n'
 
 
-def small_site(dest: Path, pages: dict[str, str]) -> Path:
-    """The real configuration and theme files, a minimal table of contents, and ``pages``."""
-    dest.mkdir(parents=True)
-    for name in ("_config.yml", "_static", "_templates"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, dest / name)
-    toc = {
-        "format": "jb-book",
-        "root": "index",
-        "chapters": [
-            {"file": "projects/index", "sections": [{"glob": "projects/*"}]},
-            {"glob": "notes/*"},
-        ],
-    }
-    (dest / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    pages = {
+def catalog_site(dest: Path, pages: dict[str, str]) -> Path:
+    """A home page with the featured cards, the catalog, and ``pages``."""
+    home = {
         "index.md": "# Home\n\n## Featured\n\n```{featured-projects}\n```\n",
         "projects/index.md": "# Projects\n\n```{project-catalog}\n```\n",
-        **pages,
     }
-    for name, text in pages.items():
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        (dest / name).write_text(text, encoding="utf-8")
-    return dest
-
-
-def plain_build(src: Path, out: Path | None = None) -> Build:
-    """``jupyter-book build`` without the strict flags: author mistakes must fail it anyway."""
-    cmd = [str(JUPYTER_BOOK), "build", str(src)]
-    if out is not None:
-        cmd += ["--path-output", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    output = ANSI.sub("", proc.stdout + proc.stderr)
-    return Build(src, (out or src) / "_build" / "html", proc.returncode, output)
+    chapters = [
+        {"file": "projects/index", "sections": [{"glob": "projects/*"}]},
+        {"glob": "notes/*"},
+    ]
+    return small_site(dest, {**home, **pages}, chapters)
 
 
 NOTEBOOK = json.dumps(
@@ -385,8 +359,8 @@ BAD_LINES = {
 
 
 def test_bad_front_matter_stops_any_build_with_one_line_per_mistake(tmp_path: Path) -> None:
-    src = small_site(tmp_path / "src", BAD_PAGES)
-    build = plain_build(src)
+    src = catalog_site(tmp_path / "src", BAD_PAGES)
+    build = jupyter_book(src, strict=False)
     assert build.returncode != 0
     assert "Traceback" not in build.output
     reported = [line for line in build.output.splitlines() if "ERROR" in line or "WARNING" in line]
@@ -409,7 +383,7 @@ def test_bad_front_matter_stops_any_build_with_one_line_per_mistake(tmp_path: Pa
 
 def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_path: Path) -> None:
     title = "Alpha <b>&</b> co"
-    src = small_site(
+    src = catalog_site(
         tmp_path / "src",
         {
             "projects/alpha.md": project_page(title, featured=True, order=2),
@@ -421,7 +395,7 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
         },
     )
     out = tmp_path / "out"
-    first = plain_build(src, out)
+    first = jupyter_book(src, strict=False, out=out)
     assert first.returncode == 0, first.output[-3000:]
     assert "WARNING" not in first.output
     raw = (first.html / "projects/index.html").read_text(encoding="utf-8")
@@ -443,7 +417,7 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
     text = alpha_src.read_text().replace(f"{title} in one line", "Edited tagline")
     alpha_src.write_text(text.replace(f"title: {title}\n", "title: Alpha renamed\n"))
     (src / "notes/old.md").write_text(post_page("Old note", "2019-05-01", "See {project}`beta`."))
-    second = plain_build(src, out)
+    second = jupyter_book(src, strict=False, out=out)
     assert second.returncode == 0, second.output[-3000:]
     assert [
         a.get_text() for a in soup(second.html / "notes/new.html").select("a[href$='alpha.html']")

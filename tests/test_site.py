@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlparse
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, Build
+from conftest import ROOT, Build, jupyter_book, small_site
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
 
@@ -133,3 +133,18 @@ def test_search_index_finds_a_word_from_a_post(html: Path) -> None:
     hits = index["terms"].get("compens")  # stem of "compensation", from the Sage post
     hits = [hits] if isinstance(hits, int) else hits or []
     assert any(docnames[i].startswith("blog/") for i in hits)
+
+
+def test_a_broken_reference_fails_even_a_plain_build(tmp_path: Path) -> None:
+    """``jupyter-book build .`` as an author types it: a broken link must not publish."""
+    pages = {
+        "index.md": "# Home\n\nSee [the notes](notes.md).\n",
+        "about.md": "# About\n\nText.\n",
+    }
+    src = small_site(tmp_path / "src", pages, [{"file": "about"}])
+    build = jupyter_book(src, strict=False)
+    assert build.returncode != 0
+    assert (
+        "index.md:3: WARNING: 'myst' cross-reference target not found: 'notes.md'" in build.output
+    )
+    assert "Traceback" not in build.output
