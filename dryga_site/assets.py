@@ -3,12 +3,15 @@
 Sphinx links every registered stylesheet and script on every page: code highlighting and the
 copy button on pages without code, sphinx-design on pages without cards, notebook styles on
 pages without cells. This drops them where the page's HTML shows no use; assets not named in
-``site_page_assets`` are left alone. Images (figures, notebook plots) load lazily unless their
-directive says otherwise (docutils' ``:loading:`` option).
+``site_page_assets`` are left alone. What stays is loaded as late as it can be, so the first
+paint waits for styles only: scripts deferred, the copy button fetched after the page has
+loaded, the tiny options script inlined. Images (figures, notebook plots) load lazily unless
+their directive says otherwise (docutils' ``:loading:`` option).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -37,9 +40,10 @@ SEARCH_PAGE_ASSETS = ("doctools.js", "sphinx_highlight.js")
 #: Scripts that wait for the DOM anyway, so they may run after parsing (in document order) and
 #: never delay the first paint. The search page's two must run before the search template's
 #: scripts, which _templates/search.html defers too.
-DEFERRED_SCRIPTS = ("clipboard.min.js", "copybutton.js", "design-tabs.js", *SEARCH_PAGE_ASSETS)
-#: Styles for what scripts add after the first paint (the copy button).
-LATE_STYLES = ("copybutton.css",)
+DEFERRED_SCRIPTS = ("design-tabs.js", *SEARCH_PAGE_ASSETS)
+#: What only adds to what the reader already sees (copy buttons on code): fetched, in order,
+#: once the page has loaded, so it never competes with what the page shows first.
+AFTER_LOAD_ASSETS = ("copybutton.css", "clipboard.min.js", "copybutton.js")
 #: A tiny script every page needs before its inline settings run: cheaper inline than fetched.
 INLINED_SCRIPTS = ("documentation_options.js",)
 
@@ -73,22 +77,39 @@ def _name(asset: Any) -> str:
 def loaded_late(asset: Any, outdir: str) -> Any:
     """``asset``, changed so that it does not hold up the first paint, if it can be.
 
-    Scripts in ``DEFERRED_SCRIPTS`` get ``defer``; styles in ``LATE_STYLES`` load without
-    blocking (``media`` flips to ``all`` once loaded); a script in ``INLINED_SCRIPTS`` is
-    written into the page instead of costing a blocking request.
+    Scripts in ``DEFERRED_SCRIPTS`` get ``defer``; a script in ``INLINED_SCRIPTS`` is written
+    into the page instead of costing a blocking request.
     """
     name, attributes = _name(asset), getattr(asset, "attributes", {})
     if {"defer", "async"} & attributes.keys():
         return asset
     if name in DEFERRED_SCRIPTS:
         return type(asset)(asset.filename, priority=asset.priority, **attributes, defer="defer")
-    if name in LATE_STYLES:
-        late = {**attributes, "media": "print", "onload": "this.media='all'"}
-        return type(asset)(asset.filename, priority=asset.priority, **late)
     built = Path(outdir, "_static", name)
     if name in INLINED_SCRIPTS and built.is_file():
         return type(asset)("", priority=asset.priority, body=built.read_text(encoding="utf-8"))
     return asset
+
+
+#: Adds each [tag, properties] element to the head, in order, once the page has loaded.
+LOADER = (
+    'addEventListener("load", () => {{ for (const [tag, properties] of {}) '
+    "document.head.append(Object.assign(document.createElement(tag), properties)); }});"
+)
+
+
+def _url(tag: str) -> str:
+    return re.search(r'(?:href|src)="([^"]+)"', tag)[1]
+
+
+def after_load(styles: list[Any], scripts: list[Any], context: dict[str, Any]) -> Any:
+    """One inline script that fetches ``styles`` and ``scripts`` once the page has loaded."""
+    elements = [
+        ["link", {"rel": "stylesheet", "href": _url(context["css_tag"](c))}] for c in styles
+    ]
+    elements += [["script", {"src": _url(context["js_tag"](j)), "async": False}] for j in scripts]
+    priority = max(asset.priority for asset in [*styles, *scripts])
+    return type(scripts[0])("", priority=priority, body=LOADER.format(json.dumps(elements)))
 
 
 def prune_assets(
@@ -105,6 +126,15 @@ def prune_assets(
                 if not getattr(asset, "filename", None)
                 or needed(str(asset.filename), html, pagename, rules)
             ]
+    styles, scripts = context.get("css_files", []), context.get("script_files", [])
+    late_styles = [css for css in styles if _name(css) in AFTER_LOAD_ASSETS]
+    late_scripts = [js for js in scripts if _name(js) in AFTER_LOAD_ASSETS]
+    if late_scripts:
+        context["css_files"] = [css for css in styles if css not in late_styles]
+        context["script_files"] = [
+            *(js for js in scripts if js not in late_scripts),
+            after_load(late_styles, late_scripts, context),
+        ]
 
 
 def lazy_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:
