@@ -143,6 +143,27 @@ def lazy_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         image.setdefault("loading", "lazy")
 
 
+def restyle_after_static_edits(
+    app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Rewrite the home page when a static file changed, so Sphinx copies the new assets.
+
+    Sphinx copies ``_static`` only when it writes a page; an edit to the CSS alone would
+    otherwise never reach an incremental build or the live preview.
+    """
+    stamp = max(
+        (
+            p.stat().st_mtime_ns
+            for d in app.config.html_static_path
+            for p in Path(app.confdir, d).rglob("*")
+            if p.is_file()
+        ),
+        default=0,
+    )
+    previous, env.site_static_stamp = getattr(env, "site_static_stamp", None), stamp
+    return [app.config.root_doc] if previous not in (None, stamp) else []
+
+
 def _check_rules(app: Sphinx, config: Config) -> None:
     for pattern in config.site_page_assets.values():
         if pattern is not None:
@@ -155,3 +176,4 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", _check_rules)
     app.connect("html-page-context", prune_assets, priority=900)
     app.connect("doctree-resolved", lazy_images)
+    app.connect("env-get-outdated", restyle_after_static_edits)

@@ -148,3 +148,14 @@ def test_a_broken_reference_fails_even_a_plain_build(tmp_path: Path) -> None:
         "index.md:3: WARNING: 'myst' cross-reference target not found: 'notes.md'" in build.output
     )
     assert "Traceback" not in build.output
+
+
+def test_a_style_edit_reaches_an_incremental_build(tmp_path: Path) -> None:
+    pages = {"index.md": "# Home\n\nText.\n", "about.md": "# About\n\nText.\n"}
+    src = small_site(tmp_path / "src", pages, [{"file": "about"}])
+    assert jupyter_book(src).returncode == 0
+    css = src / "_static" / "site.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.site-test-marker { color: red; }\n")
+    again = jupyter_book(src)
+    assert again.returncode == 0, again.output[-2000:]
+    assert ".site-test-marker" in (again.html / "_static" / "site.css").read_text()
