@@ -182,6 +182,8 @@ def add_metadata_panel(app: Sphinx, doctree: nodes.document) -> None:
     if meta is None or section is None or not isinstance(section[0], nodes.title):
         return
     section[0][:] = [nodes.Text(meta["title"])]
+    # The tagline is the page's summary for search engines and link previews (see seo.py).
+    env.metadata[env.docname].setdefault("description", meta["tagline"])
     catalog = f"{app.config.projects_dir}/index"
     base = app.builder.get_relative_uri(env.docname, catalog) if catalog in env.found_docs else ""
 

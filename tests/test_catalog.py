@@ -80,6 +80,8 @@ def test_each_project_page_shows_its_metadata_panel(html: Path) -> None:
             for a in fields.get("Links", panel).select("a:not(.site-chip-link)")
         ]
         assert links == [(link["name"], link["url"]) for link in meta["links"]]
+        description = page.select_one('meta[name="description"]')["content"]
+        assert description == meta["tagline"], path.name
 
 
 def test_domain_chip_on_a_project_page_opens_the_filtered_catalog(html: Path) -> None:
