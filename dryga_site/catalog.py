@@ -17,9 +17,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-import yaml
 from docutils import nodes
-from myst_parser.config.main import TopmatterReadError, read_topmatter
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -27,7 +25,8 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.shared import create_component
 
-from .errors import author_error
+from . import frontmatter
+from .errors import author_error, has_errors
 from .schema import DOMAINS, KINDS, validate_project, with_defaults
 
 STATIC = Path(__file__).parent / "static"
@@ -109,21 +108,9 @@ def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
     if path.suffix != ".md":
         author_error(env, docname, f"project pages are MyST Markdown: rename to {slug}.md")
         return
-    try:
-        meta = read_topmatter(source[0]) or {}
-    except (TopmatterReadError, yaml.YAMLError) as err:
-        cause = err.__cause__ or err
-        mark = getattr(cause, "problem_mark", None)
-        problem = getattr(cause, "problem", None) or str(cause)
-        author_error(
-            env,
-            docname,
-            f"front matter: not valid YAML ({problem}); fix the lines between the --- "
-            "markers, e.g. put text that contains ': ' or '#' in quotes",
-            line=mark.line + 2 if mark else 1,
-        )
-        source[0] = f"# {slug}\n"
-        return
+    if has_errors(env, docname):
+        return  # its front matter is not YAML: reported once by frontmatter.py
+    meta = frontmatter.load(frontmatter.front_matter_text(source[0]) or "") or {}
     messages = validate_project(meta)
     for message in messages:
         key = message.split(":", 1)[0].split("[", 1)[0]

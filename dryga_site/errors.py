@@ -33,6 +33,11 @@ def author_error(
     logger.error(message, location=location, type="dryga", subtype="author")
 
 
+def has_errors(env: BuildEnvironment, docname: str) -> bool:
+    """Whether ``docname`` was already reported in this read (later checks can skip it)."""
+    return docname in _errors(env)
+
+
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     _errors(env).pop(docname, None)
 

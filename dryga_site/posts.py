@@ -22,17 +22,11 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from . import frontmatter
 from .errors import author_error
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
 FLAGS = ("date_approximate", "draft")
-
-
-class _TextDates(yaml.SafeLoader):
-    """YAML loader that keeps dates as the text the author wrote, so none can crash it."""
-
-
-_TextDates.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
 class YearOnlyDate(datetime):
@@ -55,9 +49,9 @@ def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
     if not match:
         return
     try:
-        front = yaml.load(match["yaml"], Loader=_TextDates)  # noqa: S506 (a SafeLoader)
+        front = frontmatter.load(match["yaml"])
     except yaml.YAMLError:
-        return  # MyST reports malformed front matter itself
+        return  # reported by frontmatter.py
     if not isinstance(front, dict) or front.get("blogpost") is not True:
         return
 

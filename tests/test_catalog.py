@@ -339,6 +339,9 @@ BAD_PAGES = {
     ),
     "projects/broken-yaml.md": "---\ntitle: Broken\ntagline: Sagas: the pattern\n---\n\n## What\n",
     "projects/bad-alias.md": "---\ntitle: *name\n---\n\n## What\n",
+    "projects/date-order.md": project_page("Date order").replace(
+        "order: 1\n", "order: 2018-13-45\n"
+    ),
     "projects/dup.md": project_page("Dup"),
     "projects/dup.ipynb": NOTEBOOK,
     "projects/twin-a.md": project_page("Twin"),
@@ -354,6 +357,7 @@ BAD_LINES = {
     "projects/ftp-link.md": "links[0].url: 'ftp://example.com/x' is not allowed; use an http://",
     "projects/broken-yaml.md": "front matter: not valid YAML (mapping values are not allowed here)",
     "projects/bad-alias.md": "front matter: not valid YAML (found undefined alias 'name')",
+    "projects/date-order.md": "order: must be a whole number, e.g. 7 (lower comes first)",
     "projects/dup.md": "slug: 'dup' is also used by projects/dup.ipynb; keep one file per project",
     "projects/twin-b.md": "title: 'twin ' is already the title of projects/twin-a.md; give each",
     "notes/post.md": "{project}`twinn-a`: no such project (did you mean twin-a?); use the file",
