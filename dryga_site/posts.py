@@ -44,7 +44,7 @@ def _is_date(value: object) -> bool:
 
 
 def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Quote a post's unquoted date and report an impossible one, in memory only."""
+    """Quote a post's unquoted date; report a missing title or impossible date, in memory only."""
     match = FRONT_MATTER.match(source[0])
     if not match:
         return
@@ -61,6 +61,19 @@ def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
     def lineno(found: re.Match[str]) -> int:
         return match["yaml"].count("\n", 0, found.start()) + 2  # line 1 is the opening ---
 
+    if not isinstance(front.get("title"), str) or not front["title"].strip():
+        found = line_of("title")
+        message = 'front matter field "title": missing; add a line like title: "Post title"'
+        author_error(app.env, docname, message, lineno(found) if found else 1)
+        # Read on with the file name as the title: one error, not a warning per heading.
+        stub = f'title: "{docname.rsplit("/", 1)[-1]}"'
+        if found:
+            start, end = match.start("yaml") + found.start(), match.start("yaml") + found.end()
+        else:
+            start = end = match.end("yaml")
+            stub += "\n"
+        source[0] = source[0][:start] + stub + source[0][end:]
+        match = FRONT_MATTER.match(source[0])
     for field in FLAGS:
         if field in front and not isinstance(front[field], bool) and (found := line_of(field)):
             message = f'front matter field "{field}" must be true or false'

@@ -295,6 +295,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
                 cell("while True:\n    pass"),
             ),
             "impossible": post("Impossible", "date: 2018-13-45\n", cell('print("fine")')),
+            "untitled": '---\nblogpost: true\ndate: "2020-01-04"\n---\n\nLead.\n\n## Part\n',
             "unclosed": post("Unclosed", "tags: [a, b\n", cell('print("fine")') + "\n# Intro\n"),
         },
     )
@@ -324,6 +325,12 @@ def test_an_impossible_date_fails_naming_the_file_and_field(broken: Fixture) -> 
         r'blog/impossible\.md:4: ERROR: front matter field "date": \'2018-13-45\' is not a real',
         broken.build.output,
     )
+
+
+def test_a_post_without_a_title_is_one_line(broken: Fixture) -> None:
+    lines = [line for line in broken.build.output.splitlines() if "blog/untitled.md" in line]
+    assert len(lines) == 1, lines  # not one warning per heading
+    assert 'ERROR: front matter field "title": missing' in lines[0]
 
 
 def test_front_matter_that_is_not_yaml_is_one_line(broken: Fixture) -> None:
