@@ -148,6 +148,9 @@ def test_a_broken_reference_fails_even_a_plain_build(tmp_path: Path) -> None:
         "index.md:3: WARNING: 'myst' cross-reference target not found: 'notes.md'" in build.output
     )
     assert "Traceback" not in build.output
+    again = jupyter_book(src, strict=False)  # nothing changed: the page must not slip through
+    assert again.returncode != 0
+    assert "index.md:3: WARNING: 'myst' cross-reference target not found" in again.output
 
 
 def test_a_style_edit_reaches_an_incremental_build(tmp_path: Path) -> None:
