@@ -34,6 +34,15 @@ CHROMIUM_ARGS = [
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: Front-matter lines that make a MyST page a text notebook whose code runs at build time.
+NOTEBOOK_FRONT_MATTER = """jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+"""
 IGNORED = shutil.ignore_patterns(
     "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
 )

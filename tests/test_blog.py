@@ -20,7 +20,7 @@ import yaml
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from conftest import ROOT, Build, jupyter_book, small_site
+from conftest import NOTEBOOK_FRONT_MATTER, ROOT, Build, jupyter_book, small_site
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
 #: The posts newest first: by year, and within a year in the order the old site listed them.
@@ -245,19 +245,11 @@ def test_downloaded_notebook_reproduces_the_page_in_a_fresh_kernel(
 
 # Small fixture sites --------------------------------------------------------------------------
 
-NOTEBOOK = """jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
-"""
-
 
 def post(title: str, front: str, body: str = "", *, notebook: bool = True) -> str:
+    notebook_lines = NOTEBOOK_FRONT_MATTER if notebook else ""
     return (
-        f"---\ntitle: {title}\nblogpost: true\n{front}{NOTEBOOK if notebook else ''}---\n\n"
+        f"---\ntitle: {title}\nblogpost: true\n{front}{notebook_lines}---\n\n"
         f"The lead paragraph of {title}.\n{body}"
     )
 

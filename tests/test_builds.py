@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IGNORED, JUPYTER_BOOK, ROOT, STRICT, Build, jupyter_book
+from conftest import IGNORED, JUPYTER_BOOK, NOTEBOOK_FRONT_MATTER, ROOT, STRICT, Build, jupyter_book
 
 OFFLINE = Path(__file__).parent / "offline"
 #: Build-time stamps, the only parts of a page allowed to differ between two clean builds of
@@ -100,25 +100,16 @@ def test_a_build_never_writes_into_the_sources(offline_build: OfflineBuild) -> N
     assert [name for name in before if before[name] != after[name]] == [], "files it changed"
 
 
-SCRATCH_POST = """\
----
-title: Scratch
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
-
-Code that writes a file where it runs:
+SCRATCH_POST = (
+    f"---\ntitle: Scratch\n{NOTEBOOK_FRONT_MATTER}---\n\n"
+    """Code that writes a file where it runs:
 
 ```{code-cell} ipython3
 from pathlib import Path
 Path("scratch.txt").write_text("written at build time")
 ```
 """
+)
 
 
 def test_code_cells_cannot_write_into_the_sources(tmp_path: Path) -> None:
