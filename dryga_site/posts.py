@@ -126,6 +126,7 @@ def keep_drafts_out_of_sitemap(app: Sphinx, env: BuildEnvironment) -> None:
         for docname, posts in getattr(env, "ablog_posts", {}).items()
         if any(post["date"] is None for post in posts)
     }
+    drafts.add(app.builder.get_target_uri(f"{app.config.blog_path}/drafts"))  # their list
     app.config.sitemap_excludes = sorted({*app.config.sitemap_excludes, *drafts})
 
 

@@ -30,7 +30,9 @@ def apply_base_url(app: Sphinx, config: Config) -> None:
     config.ogp_site_url = base
     config.blog_baseurl = base
     config.notfound_urls_prefix = urlparse(base).path or "/"
-    config.sitemap_excludes = [*config.sitemap_excludes, f"{config.notfound_pagename}.html"]
+    # Pages with nothing to find on their own: the 404 page and the search page.
+    unlisted = [f"{config.notfound_pagename}.html", "search.html"]
+    config.sitemap_excludes = [*config.sitemap_excludes, *unlisted]
 
 
 def use_front_matter_description(
