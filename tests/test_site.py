@@ -87,6 +87,10 @@ def test_opengraph_tags(html: Path) -> None:
     assert og("title") == "About"
     assert og("url") == BASE_URL + "about.html"
     assert og("description")
+    image = og("image")
+    assert image.startswith(BASE_URL)
+    assert (html / image.removeprefix(BASE_URL)).is_file()
+    assert og("image:alt")
 
 
 def test_sitemap_lists_pages_with_absolute_urls(html: Path) -> None:
