@@ -112,7 +112,7 @@ def test_post_pages_have_header_tags_projects_and_neighbours(html: Path) -> None
     for position, slug in enumerate(NEWEST_FIRST):
         page = html / f"blog/{slug}.html"
         doc = soup(page)
-        assert doc.select_one(".site-command").get_text() == f"cat ./blog/{slug}"
+        assert doc.select_one(".site-command")["data-command"] == f"cat ./blog/{slug}"
         assert doc.select_one("h1").find_next_sibling() is doc.select_one(".post-meta")
         assert re.fullmatch(r"\d+ min read", doc.select(".post-line span")[-1].get_text())
         tags = doc.select(".post-tags a")
