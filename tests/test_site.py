@@ -167,3 +167,14 @@ def test_a_style_edit_reaches_an_incremental_build(tmp_path: Path) -> None:
     again = jupyter_book(src)
     assert again.returncode == 0, again.output[-2000:]
     assert ".site-test-marker" in (again.html / "_static" / "site.css").read_text()
+
+
+def test_projects_and_posts_link_back_to_their_lists(html: Path) -> None:
+    for page, target in [
+        ("projects/sage.html", "projects/index.html"),
+        ("blog/introducing-sage.html", "blog.html"),
+    ]:
+        back = soup(html / page).select_one(".site-back a")
+        assert back is not None, page
+        assert (html / page).parent.joinpath(back["href"]).resolve() == (html / target).resolve()
+    assert soup(html / "about.html").select_one(".site-back") is None
