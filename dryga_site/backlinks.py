@@ -21,6 +21,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxRole
 
+from . import frontmatter
 from .catalog import project_slug
 from .errors import author_error
 
@@ -124,7 +125,7 @@ class RenderBacklinks(SphinxPostTransform):
         para = nodes.paragraph("", "", nodes.reference("", title, refuri=uri, internal=True))
         date = _date(self.env, docname)
         if date is not None:
-            approximate = str(self.env.metadata[docname].get("date_approximate")) == "True"
+            approximate = frontmatter.flag(self.env.metadata[docname], "date_approximate")
             fmt = getattr(self.config, "post_date_format", "%Y-%m-%d")
             when = str(date.year) if approximate else date.strftime(fmt)
             para += [nodes.Text(" "), nodes.inline("", when, classes=["site-backlink-date"])]

@@ -44,6 +44,11 @@ def load(text: str) -> Any:
     return yaml.load(text, Loader=TextDates)  # noqa: S506 (a SafeLoader)
 
 
+def flag(metadata: dict[str, Any], field: str) -> bool:
+    """Whether a true/false front-matter ``field`` is true (Sphinx may keep it as text)."""
+    return str(metadata.get(field, "")).lower() == "true"
+
+
 def check_yaml(app: Sphinx, docname: str, source: list[str]) -> None:
     """Report front matter that is not a YAML mapping; read the page as a stub."""
     text = front_matter_text(source[0])

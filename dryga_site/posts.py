@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 import yaml
 from ablog.blog import TOMORROW
@@ -96,10 +95,6 @@ def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = source[0][:start] + quoted + source[0][end:]
 
 
-def _flag(metadata: dict[str, Any], field: str) -> bool:
-    return str(metadata.get(field, "")).lower() == "true"
-
-
 def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
     """Make drafts undated (ablog keeps them out of lists) and approximate dates year-only."""
     env = app.env
@@ -107,9 +102,9 @@ def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
     if next(doctree.findall(PostList), None) is not None:
         metadata["blog_postlist"] = True  # see reread_post_lists
     for post in getattr(env, "ablog_posts", {}).get(env.docname, []):
-        if _flag(metadata, "draft") and not app.config.blog_show_drafts:
+        if frontmatter.flag(metadata, "draft") and not app.config.blog_show_drafts:
             post["date"] = post["update"] = None
-        elif _flag(metadata, "date_approximate") and post["date"]:
+        elif frontmatter.flag(metadata, "date_approximate") and post["date"]:
             year_only = YearOnlyDate.fromisoformat(post["date"].isoformat())
             if post["update"] == post["date"]:
                 post["update"] = year_only

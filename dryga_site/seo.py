@@ -35,6 +35,12 @@ def apply_base_url(app: Sphinx, config: Config) -> None:
     config.sitemap_excludes = [*config.sitemap_excludes, *unlisted]
 
 
+def _add_description(context: dict[str, Any], description: str) -> None:
+    """Add the page's meta description (sphinxext-opengraph then adds none of its own)."""
+    tag = f'<meta name="description" content="{html.escape(description)}" />\n'
+    context["metatags"] = context.get("metatags", "") + tag
+
+
 def use_front_matter_description(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -48,10 +54,7 @@ def use_front_matter_description(
     if not description:
         return
     meta["og:description"] = description
-    context["metatags"] = (
-        context.get("metatags", "")
-        + f'<meta name="description" content="{html.escape(description)}" />\n'
-    )
+    _add_description(context, description)
 
 
 def describe_generated_pages(
@@ -68,10 +71,7 @@ def describe_generated_pages(
     title = Markup(str(context.get("title", ""))).striptags()
     description = f"{title}. {home}" if title and home else title or home
     if description:
-        context["metatags"] = (
-            context.get("metatags", "")
-            + f'<meta name="description" content="{html.escape(description)}" />\n'
-        )
+        _add_description(context, description)
 
 
 def root_relative_not_found_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
