@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .frontmatter import front_matter_text, load
 from .linkcheck import Problem, parse_html
+from .schema import validate_project
 
 POST_DESCRIPTION_PLACEHOLDER = "One sentence on what a reader takes away from this post."
 _WARNING = re.compile(
@@ -26,26 +28,26 @@ _TAG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    """The front matter of a MyST file and the line of each top-level key.
+    """The front matter of a MyST file, read as the build reads it, and each top-level key's line.
 
     Raises ValueError when there is no front matter or it is not a YAML mapping.
     """
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if not lines or lines[0].strip() != "---":
+    source = path.read_text(encoding="utf-8")
+    text = front_matter_text(source)
+    if text is None:
         raise ValueError("no front matter: start the file with a '---' line")
+    lines = text.splitlines()
+    if len(lines) + 1 == len(source.splitlines()):  # read to the end: no closing line
+        raise ValueError("front matter is not closed: add a '---' line after it")
     try:
-        end = next(i for i, text in enumerate(lines[1:], start=1) if text.strip() == "---")
-    except StopIteration:
-        raise ValueError("front matter is not closed: add a '---' line after it") from None
-    try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = load(text) or {}
     except yaml.YAMLError as exc:
         raise ValueError(f"front matter is not valid YAML: {exc}".splitlines()[0]) from None
     if not isinstance(meta, dict):
         raise ValueError("front matter must be a mapping of keys to values")
     keys = {}
-    for number, text in enumerate(lines[1:end], start=2):
-        if match := _KEY.match(text):
+    for number, line in enumerate(lines, start=2):
+        if match := _KEY.match(line):
             keys.setdefault(match.group(1), number)
     return meta, keys
 
@@ -76,8 +78,6 @@ def post_problems(meta: dict[str, Any]) -> list[str]:
 
 def front_matter_problems(root: Path) -> list[Problem]:
     """Front-matter problems of every post and project page under ``root``."""
-    from .schema import validate_project
-
     problems = []
     pages = [(path, post_problems) for path in sorted(root.glob("blog/*.md"))]
     pages += [
