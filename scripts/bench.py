@@ -28,11 +28,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from dryga_site.cli import STRICT
 from dryga_site.serve import serving, template_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
 IGNORED = shutil.ignore_patterns(
     "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dryga_site.cli import STRICT
 from dryga_site.serve import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: Front-matter lines that make a MyST page a text notebook whose code runs at build time.
 NOTEBOOK_FRONT_MATTER = """jupytext:
