@@ -58,19 +58,22 @@ class Build:
     output: str
 
 
-def copy_site(dest: Path) -> Path:
-    """Copy the site's sources (not its build output) into ``dest``."""
-    shutil.copytree(ROOT, dest, ignore=IGNORED)
+def copy_site(dest: Path, src: Path = ROOT) -> Path:
+    """Copy the sources (not the build output) of the site in ``src`` into ``dest``."""
+    shutil.copytree(src, dest, ignore=IGNORED)
     return dest
 
 
 def small_site(dest: Path, pages: dict[str, str], chapters: list[dict]) -> Path:
-    """A site with the real configuration, templates and styles, ``chapters`` and ``pages``."""
+    """A site with the real configuration, templates and styles, ``chapters`` and ``pages``.
+
+    With no ``chapters`` the site is its ``index`` page alone.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("_config.yml", "_static", "_templates"):
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
         copy(ROOT / name, dest / name)
-    toc = {"format": "jb-book", "root": "index", "chapters": chapters}
+    toc = {"format": "jb-book", "root": "index", **({"chapters": chapters} if chapters else {})}
     (dest / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
     for name, text in pages.items():
         (dest / name).parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IGNORED, JUPYTER_BOOK, NOTEBOOK_FRONT_MATTER, ROOT, STRICT, Build, jupyter_book
+from conftest import (
+    JUPYTER_BOOK,
+    NOTEBOOK_FRONT_MATTER,
+    STRICT,
+    Build,
+    copy_site,
+    jupyter_book,
+    small_site,
+)
 
 OFFLINE = Path(__file__).parent / "offline"
 #: Build-time stamps, the only parts of a page allowed to differ between two clean builds of
@@ -68,7 +76,7 @@ class OfflineBuild:
 def offline_build(site: Build, tmp_path_factory: pytest.TempPathFactory) -> OfflineBuild:
     """A second clean build of the session build's sources, with the network blocked."""
     work = tmp_path_factory.mktemp("offline")
-    src = Path(shutil.copytree(site.src, work / "src", ignore=IGNORED))
+    src = copy_site(work / "src", site.src)
     log = work / "network-attempts.log"
     before = tree_hashes(src)
     cmd = offline([str(JUPYTER_BOOK), "build", str(src), *STRICT])
@@ -113,12 +121,7 @@ Path("scratch.txt").write_text("written at build time")
 
 
 def test_code_cells_cannot_write_into_the_sources(tmp_path: Path) -> None:
-    src = tmp_path / "src"
-    for folder in ("_static", "_templates"):
-        shutil.copytree(ROOT / folder, src / folder)
-    shutil.copy(ROOT / "_config.yml", src)
-    (src / "_toc.yml").write_text("format: jb-book\nroot: index\n")
-    (src / "index.md").write_text(SCRATCH_POST)
+    src = small_site(tmp_path / "src", {"index.md": SCRATCH_POST}, [])
     before = tree_hashes(src)
     build = jupyter_book(src)
     assert build.returncode == 0, build.output[-4000:]

@@ -22,7 +22,7 @@ import psutil
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import IGNORED, ROOT, Build
+from conftest import ROOT, Build, copy_site
 from dryga_site.checks import (
     POST_DESCRIPTION_PLACEHOLDER,
     build_log_problems,
@@ -124,9 +124,7 @@ class Checked:
 @pytest.fixture(scope="module")
 def planted(site: Build, tmp_path_factory: pytest.TempPathFactory) -> Checked:
     """A copy of the site with a new notebook draft and a broken link and anchor, checked."""
-    src = Path(
-        shutil.copytree(site.src, tmp_path_factory.mktemp("planted") / "src", ignore=IGNORED)
-    )
+    src = copy_site(tmp_path_factory.mktemp("planted") / "src", site.src)
     created = cli(src, "new", "post", DRAFT_TITLE, "--tags", "testing", "--notebook")
     assert created.exit_code == 0, created.output
     with (src / "about.md").open("a", encoding="utf-8") as about:
@@ -305,7 +303,7 @@ def _wait_for(url: str, text: str, process: subprocess.Popen, timeout: float) ->
 
 
 def test_preview_serves_rebuilds_and_stops(site: Build, tmp_path: Path) -> None:
-    src = Path(shutil.copytree(site.src, tmp_path / "src", ignore=IGNORED))
+    src = copy_site(tmp_path / "src", site.src)
     assert cli(src, "new", "post", DRAFT_TITLE, "--notebook").exit_code == 0
     before = tree_hashes(src)
     port = _free_port()
