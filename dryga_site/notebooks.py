@@ -91,7 +91,10 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         run = _run(app.env, docname)
         if not run or not run["succeeded"] or docname not in app.env.found_docs:
             continue
-        notebook = nbformat.read(executed / f"{docname}.ipynb", as_version=4)
+        source, target = executed / f"{docname}.ipynb", Path(app.outdir, f"{docname}.ipynb")
+        if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+            continue  # published from this run already
+        notebook = nbformat.read(source, as_version=4)
         notebook.metadata = {
             k: notebook.metadata[k] for k in KEPT_METADATA if k in notebook.metadata
         }
@@ -100,7 +103,6 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         for number, cell in enumerate(notebook.cells):
             cell.id = f"cell-{number}"  # stable ids: the same notebook every build
         nbformat.validate(notebook)
-        target = Path(app.outdir, f"{docname}.ipynb")
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
 
