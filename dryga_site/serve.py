@@ -12,6 +12,7 @@ import argparse
 import functools
 import gzip
 import http.server
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -77,21 +78,7 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Vary", "Accept-Encoding")
         self.send_header("Last-Modified", self.date_time_string(int(stat.st_mtime)))
         self.end_headers()
-        return _Body(body)
-
-
-class _Body:
-    """The bytes ``SimpleHTTPRequestHandler.copyfile`` will send, as a readable file."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read(self, size: int = -1) -> bytes:
-        data, self.data = (self.data, b"") if size < 0 else (self.data[:size], self.data[size:])
-        return data
-
-    def close(self) -> None:
-        self.data = b""
+        return io.BytesIO(body)
 
 
 def built_pages(html: Path) -> list[str]:
