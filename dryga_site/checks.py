@@ -61,8 +61,11 @@ def _line_for(message: str, keys: dict[str, int]) -> int:
 def post_problems(meta: dict[str, Any]) -> list[str]:
     """What the build does not check in a post's front matter: ``"<key>: ..."`` messages.
 
-    Dates and the draft flag are checked by the build itself (``posts.py``).
+    Pages without ``blogpost: true`` are not posts and have none. Dates and the draft flag
+    are checked by the build itself (``posts.py``).
     """
+    if meta.get("blogpost") is not True:
+        return []
     problems = []
     if not isinstance(meta.get("title"), str) or not meta["title"].strip():
         problems.append('title: missing; add `title: "..."`')
@@ -91,8 +94,6 @@ def front_matter_problems(root: Path) -> list[Problem]:
             meta, keys = read_front_matter(path)
         except ValueError as exc:
             problems.append(Problem(name, 1, str(exc)))
-            continue
-        if validate is post_problems and meta.get("blogpost") is not True:
             continue
         problems += [Problem(name, _line_for(m, keys), m) for m in validate(meta)]
     return problems
