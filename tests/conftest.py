@@ -6,6 +6,7 @@ one Chromium. Without Chromium the browser tests skip (they fail under CI=true).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
+from dryga_site import frontmatter
 from dryga_site.cli import STRICT
 from dryga_site.serve import serving
 
@@ -46,6 +49,38 @@ kernelspec:
 IGNORED = shutil.ignore_patterns(
     "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
 )
+
+
+OFFLINE = Path(__file__).parent / "offline"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    """A built page, parsed."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def front_matter(path: Path) -> dict:
+    """A source page's front matter, read as the build reads it (dates as text)."""
+    text = path.read_text(encoding="utf-8")
+    return frontmatter.load(frontmatter.front_matter_text(text) or "") or {}
+
+
+def offline_env(log: Path, *path: Path) -> dict[str, str]:
+    """Environment whose Python processes record and refuse non-loopback connections.
+
+    ``path`` goes first on PYTHONPATH, e.g. a site copy whose own ``dryga_site`` to load.
+    """
+    pythonpath = os.pathsep.join(str(p) for p in (*path, OFFLINE))
+    return {**os.environ, "PYTHONPATH": pythonpath, "DRYGA_BLOCKED_LOG": str(log)}
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``root`` except the build output and Python's bytecode."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not {"_build", "__pycache__"} & set(path.relative_to(root).parts)
+    }
 
 
 @dataclass(frozen=True)

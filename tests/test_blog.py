@@ -16,11 +16,18 @@ from urllib.parse import urlparse
 import feedparser
 import nbformat
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from conftest import NOTEBOOK_FRONT_MATTER, ROOT, Build, jupyter_book, small_site
+from conftest import (
+    NOTEBOOK_FRONT_MATTER,
+    ROOT,
+    Build,
+    front_matter,
+    jupyter_book,
+    small_site,
+    soup,
+)
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
 #: The posts newest first: by year, and within a year in the order the old site listed them.
@@ -34,14 +41,6 @@ NEWEST_FIRST = [
     "runtime-configuration-migrations",
     "p2p-lending-platform",
 ]
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def front_matter(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
 
 
 POSTS = {path.stem: front_matter(path) for path in sorted((ROOT / "blog").glob("*.md"))}

@@ -8,8 +8,6 @@ before and after, and compared page by page with the session build.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -26,10 +24,11 @@ from conftest import (
     Build,
     copy_site,
     jupyter_book,
+    offline_env,
     small_site,
+    tree_hashes,
 )
 
-OFFLINE = Path(__file__).parent / "offline"
 #: Build-time stamps, the only parts of a page allowed to differ between two clean builds of
 #: one commit; the README lists the same. Each pattern's match is replaced by its name.
 STAMPS = {
@@ -44,24 +43,6 @@ def offline(cmd: list[str]) -> list[str]:
     if unshare and ip and subprocess.run([unshare, "-n", "true"], check=False).returncode == 0:
         return [unshare, "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "offline", *cmd]
     return cmd
-
-
-def offline_env(log: Path, *path: Path) -> dict[str, str]:
-    """Environment whose Python processes record and refuse non-loopback connections.
-
-    ``path`` goes first on PYTHONPATH, e.g. a site copy whose own ``dryga_site`` to load.
-    """
-    pythonpath = os.pathsep.join(str(p) for p in (*path, OFFLINE))
-    return {**os.environ, "PYTHONPATH": pythonpath, "DRYGA_BLOCKED_LOG": str(log)}
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``root`` except the build output and Python's bytecode."""
-    return {
-        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not {"_build", "__pycache__"} & set(path.relative_to(root).parts)
-    }
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, jupyter_book, small_site
+from conftest import ROOT, front_matter, jupyter_book, small_site, soup
 from dryga_site.schema import validate_project
 
 PROJECT_FILES = sorted(p for p in (ROOT / "projects").glob("*.md") if p.stem != "index")
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def front_matter(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
 
 
 def catalog_order() -> list[dict]:

@@ -22,7 +22,7 @@ import psutil
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import ROOT, Build, copy_site
+from conftest import ROOT, Build, copy_site, offline_env, tree_hashes
 from dryga_site.checks import (
     POST_DESCRIPTION_PLACEHOLDER,
     build_log_problems,
@@ -33,7 +33,6 @@ from dryga_site.checks import (
 from dryga_site.cli import main
 from dryga_site.linkcheck import check_links
 from dryga_site.schema import KINDS, validate_project
-from test_builds import offline_env, tree_hashes
 
 DRAFT_TITLE = "A draft in progress"
 DRAFT = "blog/a-draft-in-progress"

@@ -8,15 +8,10 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import yaml
-from bs4 import BeautifulSoup
 
-from conftest import ROOT, Build, jupyter_book, small_site
+from conftest import ROOT, Build, jupyter_book, small_site, soup
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def toc_docnames() -> list[str]:
