@@ -27,7 +27,7 @@ from sphinx_design.shared import create_component
 
 from . import frontmatter
 from .errors import author_error, has_errors
-from .schema import DOMAINS, KINDS, validate_project, with_defaults
+from .schema import DOMAINS, KINDS, validate_project, validate_slug, with_defaults
 
 STATIC = Path(__file__).parent / "static"
 
@@ -78,16 +78,6 @@ def exclude_duplicates(app: Sphinx, config: Config) -> None:
         ]
 
 
-def _key_line(source: str, key: str) -> int:
-    """The line of ``key:`` in the front matter, or 1 (the opening ``---``)."""
-    for number, line in enumerate(source.splitlines()[1:], start=2):
-        if line.startswith(("---", "...")):
-            break
-        if line.split(":", 1)[0].strip() == key:
-            return number
-    return 1
-
-
 def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
     """Check a project page's front matter and keep it in the environment."""
     slug = project_slug(app.config, docname)
@@ -110,11 +100,12 @@ def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
         return
     if has_errors(env, docname):
         return  # its front matter is not YAML: reported once by frontmatter.py
-    meta = frontmatter.load(frontmatter.front_matter_text(source[0]) or "") or {}
-    messages = validate_project(meta)
+    front = frontmatter.read(source[0])
+    meta = front.data if front else {}
+    messages = validate_slug(slug) + validate_project(meta)
     for message in messages:
-        key = message.split(":", 1)[0].split("[", 1)[0]
-        author_error(env, docname, message, line=_key_line(source[0], key))
+        line = front.lines.get(frontmatter.key_of(message), 1) if front else 1
+        author_error(env, docname, message, line=line)
     if messages:
         title = meta.get("title")
         source[0] = f"# {title if isinstance(title, str) and title.strip() else slug}\n"

@@ -13,90 +13,73 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .frontmatter import front_matter_text, load
+from . import frontmatter
+from .frontmatter import read_page
 from .linkcheck import Problem, parse_html
-from .schema import validate_project
+from .schema import (
+    POST_DESCRIPTION_PLACEHOLDER,
+    clean_post,
+    is_draft,
+    validate_project,
+    validate_slug,
+)
 
-POST_DESCRIPTION_PLACEHOLDER = "One sentence on what a reader takes away from this post."
+__all__ = ["POST_DESCRIPTION_PLACEHOLDER"]
 _WARNING = re.compile(
     r"^(?:(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): "
     r"(?P<message>.+)$"
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
-_TAG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """The front matter of a MyST file, read as the build reads it, and each top-level key's line.
 
-    Raises ValueError when there is no front matter or it is not a YAML mapping.
+    Raises ValueError when there is no front matter or it cannot be read.
     """
-    source = path.read_text(encoding="utf-8")
-    text = front_matter_text(source)
-    if text is None:
+    front = frontmatter.read(path.read_text(encoding="utf-8"))
+    if front is None:
         raise ValueError("no front matter: start the file with a '---' line")
-    lines = text.splitlines()
-    if len(lines) + 1 == len(source.splitlines()):  # read to the end: no closing line
-        raise ValueError("front matter is not closed: add a '---' line after it")
-    try:
-        meta = load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"front matter is not valid YAML: {exc}".splitlines()[0]) from None
-    if not isinstance(meta, dict):
-        raise ValueError("front matter must be a mapping of keys to values")
-    keys = {}
-    for number, line in enumerate(lines, start=2):
-        if match := _KEY.match(line):
-            keys.setdefault(match.group(1), number)
-    return meta, keys
+    return front.data, front.lines
 
 
-def _line_for(message: str, keys: dict[str, int]) -> int:
-    """The line of the key a ``"<key>: ..."`` message is about (1 when unknown)."""
-    key = re.split(r"[:\[. ]", message, maxsplit=1)[0]
-    return keys.get(key, 1)
+def _project(slug: str) -> frontmatter.Schema:
+    def schema(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        return meta, validate_slug(slug) + validate_project(meta)
+
+    return schema
 
 
-def post_problems(meta: dict[str, Any]) -> list[str]:
-    """What the build does not check in a post's front matter: ``"<key>: ..."`` messages.
-
-    Pages without ``blogpost: true`` are not posts and have none. Dates and the draft flag
-    are checked by the build itself (``posts.py``).
-    """
-    if meta.get("blogpost") is not True:
-        return []
-    problems = []
-    if not isinstance(meta.get("title"), str) or not meta["title"].strip():
-        problems.append('title: missing; add `title: "..."`')
-    tags = meta.get("tags", [])
-    if not isinstance(tags, list):
-        problems.append("tags: must be a list, e.g. [elixir, testing]")
-    elif bad := [str(tag) for tag in tags if not isinstance(tag, str) or not _TAG.match(tag)]:
-        problems.append(f"tags: {', '.join(bad)} must be lowercase words joined by hyphens")
-    if not meta.get("draft") and meta.get("description") == POST_DESCRIPTION_PLACEHOLDER:
-        problems.append("description: still the placeholder; sum the post up in one sentence")
-    return problems
+def _posts(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "blog").glob("*") if p.suffix in (".md", ".ipynb"))
 
 
 def front_matter_problems(root: Path) -> list[Problem]:
-    """Front-matter problems of every post and project page under ``root``."""
-    problems = []
-    pages = [(path, post_problems) for path in sorted(root.glob("blog/*.md"))]
+    """Front-matter problems of every post and project page, as the build finds them."""
+    pages = [(path, clean_post, True) for path in _posts(root)]
     pages += [
-        (path, validate_project)
+        (path, _project(path.stem), False)
         for path in sorted(root.glob("projects/*.md"))
         if path.name != "index.md"
     ]
-    for path, validate in pages:
+    problems = []
+    for path, schema, in_blog in pages:
         name = path.relative_to(root).as_posix()
-        try:
-            meta, keys = read_front_matter(path)
-        except ValueError as exc:
-            problems.append(Problem(name, 1, str(exc)))
-            continue
-        problems += [Problem(name, _line_for(m, keys), m) for m in validate(meta)]
+        page = read_page(name, path.read_text(encoding="utf-8"), schema, in_blog)
+        problems += [Problem(name, line, message) for line, message in page.problems]
     return problems
+
+
+def config_problems(root: Path) -> list[Problem]:
+    """``_config.yml`` as YAML: one located problem when it cannot be read."""
+    try:
+        frontmatter.load((root / "_config.yml").read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        line = mark.line + 1 if mark else 1
+        return [Problem("_config.yml", line, f"not valid YAML ({problem}); fix this line")]
+    return []
 
 
 def build_log_problems(log: str, root: Path) -> list[Problem]:
@@ -127,7 +110,7 @@ def feed_problems(html: Path, root: Path, base_url: str) -> list[Problem]:
     if feed.bozo:
         return [Problem(name, 1, f"the feed does not parse: {feed.bozo_exception}")]
     lines = feed_path.read_text(encoding="utf-8").splitlines()
-    drafts = {path.stem for path in root.glob("blog/*.md") if _is_draft(path)}
+    drafts = {path.stem for path in _posts(root) if _is_draft(path)}
     problems = []
     for entry in feed.entries:
         link, title = entry.get("link", ""), entry.get("title", "").strip()
@@ -160,9 +143,10 @@ def feed_problems(html: Path, root: Path, base_url: str) -> list[Problem]:
 
 def _is_draft(path: Path) -> bool:
     try:
-        return bool(read_front_matter(path)[0].get("draft"))
-    except ValueError:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
         return False
+    return is_draft(read_page(path.name, text).meta)
 
 
 def _shown(path: Path, root: Path) -> str:

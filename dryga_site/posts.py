@@ -1,8 +1,7 @@
-"""Blog posts' front matter: checked dates, year-only approximate dates, and drafts.
+"""Blog posts' dates and drafts: year-only approximate dates, and drafts kept out of sight.
 
-A post's ``date`` is written ``"YYYY-MM-DD"``. An unquoted date is quoted in memory before
-anything reads the page (jupyter-cache cannot store a YAML date), and an impossible one stops
-the build naming the file and the field; the file on disk is never touched. A date marked
+A post's front matter is checked (and its date quoted in memory) by ``frontmatter.py``
+against ``schema.clean_post``. A date marked
 ``date_approximate: true`` is only a sort key: every template prints its year alone. A post
 with ``draft: true`` (or no date) stays out of the blog's lists, tags and feed, except in
 a preview built with ``blog_show_drafts``. A post added, changed or removed makes the pages
@@ -11,10 +10,8 @@ that list posts (and its neighbours' newer/older links) be written again.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-import yaml
 from ablog.blog import TOMORROW
 from ablog.post import PostList
 from docutils import nodes
@@ -22,10 +19,6 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from . import frontmatter
-from .errors import author_error
-
-FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
-FLAGS = ("date_approximate", "draft")
 
 
 class YearOnlyDate(datetime):
@@ -33,66 +26,6 @@ class YearOnlyDate(datetime):
 
     def strftime(self, fmt: str) -> str:
         return f"{self.year:04d}"
-
-
-def _is_date(value: object) -> bool:
-    try:
-        return isinstance(value, str) and bool(datetime.fromisoformat(value))
-    except ValueError:
-        return False
-
-
-def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Quote a post's unquoted date; report a missing title or impossible date, in memory only."""
-    match = FRONT_MATTER.match(source[0])
-    if not match:
-        return
-    try:
-        front = frontmatter.load(match["yaml"])
-    except yaml.YAMLError:
-        return  # reported by frontmatter.py
-    if not isinstance(front, dict) or front.get("blogpost") is not True:
-        return
-
-    def line_of(field: str) -> re.Match[str] | None:
-        return re.search(rf"^{field}:[ \t]*(.*?)[ \t]*$", match["yaml"], re.MULTILINE)
-
-    def lineno(found: re.Match[str]) -> int:
-        return match["yaml"].count("\n", 0, found.start()) + 2  # line 1 is the opening ---
-
-    if not isinstance(front.get("title"), str) or not front["title"].strip():
-        found = line_of("title")
-        message = 'front matter field "title": missing; add a line like title: "Post title"'
-        author_error(app.env, docname, message, lineno(found) if found else 1)
-        # Read on with the file name as the title: one error, not a warning per heading.
-        stub = f'title: "{docname.rsplit("/", 1)[-1]}"'
-        if found:
-            start, end = match.start("yaml") + found.start(), match.start("yaml") + found.end()
-        else:
-            start = end = match.end("yaml")
-            stub += "\n"
-        source[0] = source[0][:start] + stub + source[0][end:]
-        match = FRONT_MATTER.match(source[0])
-    for field in FLAGS:
-        if field in front and not isinstance(front[field], bool) and (found := line_of(field)):
-            message = f'front matter field "{field}" must be true or false'
-            author_error(app.env, docname, message, lineno(found))
-    found = line_of("date")
-    if "date" not in front or not found:
-        return
-    value = front["date"]
-    if _is_date(value):
-        quoted = f'date: "{value}"'
-    else:
-        author_error(
-            app.env,
-            docname,
-            f'front matter field "date": {value!r} is not a real date; write it as "YYYY-MM-DD"',
-            lineno(found),
-        )
-        quoted = 'date: ""'  # read as a draft until fixed, instead of crashing ablog
-    start, end = match.start("yaml") + found.start(), match.start("yaml") + found.end()
-    source[0] = source[0][:start] + quoted + source[0][end:]
 
 
 def apply_date_flags(app: Sphinx, doctree: nodes.document) -> None:
@@ -162,9 +95,8 @@ def rewrite_new_neighbours(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 
 def setup(app: Sphinx) -> None:
-    """Connect the front-matter checks; date flags apply after ablog has read a post."""
+    """Connect the date flags (after ablog has read a post) and the post-list bookkeeping."""
     app.add_config_value("blog_show_drafts", False, "env", bool)
-    app.connect("source-read", check_front_matter)
     app.connect("doctree-read", apply_date_flags, priority=600)
     app.connect("env-get-outdated", reread_post_lists)
     app.connect("env-updated", keep_drafts_out_of_sitemap)

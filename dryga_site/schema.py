@@ -1,4 +1,7 @@
-"""The front matter of a project page, ``projects/<slug>.md``: keys, closed lists, checks.
+"""The front matter of project pages and posts: keys, closed lists, checks.
+
+Posts (``blogpost: true``) are checked by :func:`clean_post`, further down; both kinds of page
+are read by :mod:`dryga_site.frontmatter`, for the build and ``check`` alike.
 
 A project page starts with YAML front matter::
 
@@ -33,9 +36,16 @@ apart by title, so two pages with one title are one project written twice.
 from __future__ import annotations
 
 import difflib
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+#: Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can
+#: make text read differently from what it is.
+HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: A slug: lower-case words of ASCII letters and digits joined by single hyphens.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 KINDS: tuple[str, ...] = ("product", "open-source", "venture")
 DOMAINS: tuple[str, ...] = (
     "payments",
@@ -107,12 +117,20 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _hidden_character(text: str) -> str | None:
+    """The first control or bidi-override character in ``text``, as ``U+XXXX``."""
+    found = HIDDEN.search(text)
+    return f"U+{ord(found[0]):04X}" if found else None
+
+
 def _check_text(meta: dict[str, Any], key: str, required: bool) -> list[str]:
     value = meta.get(key)
     if not _is_text(value) or "\n" in value:
         return [f"{key}: must be one line of text in quotes"]
     if required and not value.strip():
         return [f"{key}: is empty; write one line of text"]
+    if hidden := _hidden_character(value):
+        return [f"{key}: holds the invisible control character {hidden}; delete it"]
     return []
 
 
@@ -188,3 +206,129 @@ def validate_project(meta: dict[str, Any]) -> list[str]:
 def with_defaults(meta: dict[str, Any]) -> dict[str, Any]:
     """A valid project's front matter with every optional key filled in."""
     return {**DEFAULTS, **{k: v for k, v in meta.items() if k not in TOOL_KEYS}}
+
+
+def suggest_slug(text: str) -> str:
+    """``text`` made a slug, to suggest as a fix ("" when nothing is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def validate_slug(slug: str) -> list[str]:
+    """Check a project's slug, its file name; one message when it is not a slug."""
+    if SLUG.fullmatch(slug):
+        return []
+    fixed = suggest_slug(slug) or "a name of lower-case words"
+    return [
+        f"slug: {slug!r} is not allowed in a file name; rename the file to {fixed} "
+        "(lower-case letters, digits and hyphens)"
+    ]
+
+
+# ------------------------------------------------------------------------------------- posts
+
+#: A post's front matter. Besides ``blogpost: true`` (what makes a page a post) and ``title``,
+#: every key is optional; other keys (ablog's, MyST's, Jupyter's) are left alone.
+#:
+#: - ``date``: ``"YYYY-MM-DD"``, a day from 1990 to 2100; a time and a time zone may follow
+#:   (the day is taken in UTC). No date means a draft.
+#: - ``draft``, ``date_approximate``: true or false. An approximate date shows its year alone.
+#: - ``tags``: a list of slugs, e.g. ``[elixir, distributed-systems]``; case does not matter.
+#: - ``title``, ``description``, ``author``: one line of text without control characters.
+POST_DESCRIPTION_PLACEHOLDER = "One sentence on what a reader takes away from this post."
+YEARS = (1990, 2100)
+POST_FLAGS = ("draft", "date_approximate")
+
+
+def post_date(value: Any) -> date:
+    """The day a post's ``date`` stands for; ValueError with a ``"date: ..."`` message if none."""
+    if isinstance(value, datetime | date):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).strip()) if _is_text(value) else None
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValueError(f'date: {value!r} is not a real date; write it as "YYYY-MM-DD"')
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise ValueError(
+            f"date: {value!r} is not between {YEARS[0]} and {YEARS[1]}; "
+            'write the day the post was published, as "YYYY-MM-DD"'
+        )
+    if isinstance(parsed, datetime):
+        return (parsed.astimezone(UTC) if parsed.tzinfo else parsed).date()
+    return parsed
+
+
+def post_tags(value: Any) -> tuple[list[str], list[str]]:
+    """A post's tags lower-cased, without repeats, and one message per tag that is not a slug."""
+    if value is None:
+        return [], []
+    if _is_text(value):
+        words = [suggest_slug(word) for word in value.split(",")]
+        example = ", ".join(w for w in words if w) or "elixir, testing"
+        return [], [f"tags: must be a list, not text; write tags: [{example}]"]
+    if not isinstance(value, list):
+        return [], ["tags: must be a list of tags, e.g. [elixir, testing]"]
+    tags: list[str] = []
+    messages = []
+    for tag in value:
+        slug = tag.strip().lower() if _is_text(tag) else ""
+        if SLUG.fullmatch(slug):
+            tags += [slug] if slug not in tags else []
+            continue
+        fixed = suggest_slug(str(tag))
+        example = f", e.g. {fixed}" if fixed else ""
+        messages.append(
+            f"tags: {tag!r} is not a tag; use lower-case words joined by hyphens{example}"
+        )
+    return tags, messages
+
+
+def is_draft(meta: dict[str, Any]) -> bool:
+    """Whether a checked post is a draft: ``draft: true``, or no date to publish it on."""
+    return meta.get("draft") is True or not meta.get("date")
+
+
+def clean_post(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Check a page's front matter as a post's: the values to build with, and the mistakes.
+
+    Pages without ``blogpost: true`` are not posts and keep their values. A wrong value is
+    left out of the values (a bad date makes the post a draft), so nothing downstream fails.
+    """
+    if "blogpost" in meta and not isinstance(meta["blogpost"], bool):
+        values = {k: v for k, v in meta.items() if k != "blogpost"}
+        return values, ["blogpost: must be true or false"]
+    values = dict(meta)
+    if meta.get("blogpost") is not True:
+        return values, []
+    messages: list[str] = []
+
+    def reject(key: str, problems: list[str]) -> None:
+        if problems:
+            values.pop(key, None)
+            messages.extend(problems)
+
+    if "title" not in meta:
+        reject("title", ['title: missing; add a line like title: "Post title"'])
+    for key in ("title", "description", "author"):
+        if key in meta:
+            reject(key, _check_text(meta, key, required=key == "title"))
+    for key in POST_FLAGS:
+        if key in meta and not isinstance(meta[key], bool):
+            reject(key, [f"{key}: must be true or false"])
+    if meta.get("date") in (None, ""):
+        values.pop("date", None)  # no date: a draft
+    else:
+        try:
+            values["date"] = post_date(meta["date"])
+        except ValueError as err:
+            reject("date", [str(err)])
+    if "tags" in meta:
+        values["tags"], problems = post_tags(meta["tags"])
+        messages += problems
+    if not is_draft(values) and values.get("description") == POST_DESCRIPTION_PLACEHOLDER:
+        reject(
+            "description", ["description: still the placeholder; sum the post up in one sentence"]
+        )
+    return values, messages

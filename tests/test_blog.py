@@ -313,7 +313,7 @@ def test_an_endless_cell_times_out_naming_the_post(broken: Fixture) -> None:
 
 def test_an_impossible_date_fails_naming_the_file_and_field(broken: Fixture) -> None:
     assert re.search(
-        r'blog/impossible\.md:4: ERROR: front matter field "date": \'2018-13-45\' is not a real',
+        r"blog/impossible\.md:4: ERROR: date: '2018-13-45' is not a real date",
         broken.build.output,
     )
 
@@ -321,7 +321,7 @@ def test_an_impossible_date_fails_naming_the_file_and_field(broken: Fixture) -> 
 def test_a_post_without_a_title_is_one_line(broken: Fixture) -> None:
     lines = [line for line in broken.build.output.splitlines() if "blog/untitled.md" in line]
     assert len(lines) == 1, lines  # not one warning per heading
-    assert 'ERROR: front matter field "title": missing' in lines[0]
+    assert "ERROR: title: missing" in lines[0]
 
 
 def test_front_matter_that_is_not_yaml_is_one_line(broken: Fixture) -> None:

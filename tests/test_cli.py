@@ -206,7 +206,7 @@ def test_feed_check_reads_the_feed_as_a_reader_would(tmp_path: Path) -> None:
 def test_front_matter_check_names_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "blog").mkdir()
     (tmp_path / "projects").mkdir()
-    post = ["---", 'title: "Ready"', "blogpost: true", 'date: "2026-01-01"', "tags: [Elixir]"]
+    post = ["---", 'title: "Ready"', "blogpost: true", 'date: "2026-01-01"', "tags: [Elixir, a/b]"]
     post += [f"description: {POST_DESCRIPTION_PLACEHOLDER!r}", "---", "", "Text."]
     (tmp_path / "blog" / "ready.md").write_text("\n".join(post))
     (tmp_path / "blog" / "no-front-matter.md").write_text("# A page, not a post\n")
@@ -216,7 +216,10 @@ def test_front_matter_check_names_the_file_and_line(tmp_path: Path) -> None:
     assert problems[0] == (
         "blog/no-front-matter.md:1: no front matter: start the file with a '---' line"
     )
-    assert problems[1] == "blog/ready.md:5: tags: Elixir must be lowercase words joined by hyphens"
+    assert problems[1] == (
+        "blog/ready.md:5: tags: 'a/b' is not a tag; "
+        "use lower-case words joined by hyphens, e.g. a-b"
+    )
     assert problems[2].startswith("blog/ready.md:6: description: still the placeholder")
     assert problems[3].startswith("projects/x.md:4: kind: 'saas' is not allowed")
     assert len(problems) == 4
