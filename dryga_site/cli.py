@@ -29,6 +29,7 @@ import click
 from .checks import (
     POST_DESCRIPTION_PLACEHOLDER,
     build_log_problems,
+    config_problems,
     feed_problems,
     front_matter_problems,
     read_front_matter,
@@ -124,6 +125,36 @@ def post_text(title: str, tags: list[str], notebook: bool, today: dt.date) -> st
     return "\n".join(lines)
 
 
+def notebook_post(title: str, tags: list[str], today: dt.date) -> str:
+    """A draft post as a Jupyter notebook: its front matter is the notebook's metadata."""
+    import nbformat
+
+    metadata = {
+        "title": title,
+        "blogpost": True,
+        "draft": True,
+        "date": today.isoformat(),
+        "date_approximate": False,
+        "tags": tags,
+        "author": "Andrew Dryga",
+        "description": POST_DESCRIPTION_PLACEHOLDER,
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    lead = (
+        "Open with the point of the post: the problem, and what the reader will take away.\n\n"
+        "The post's title, date and tags are the notebook's metadata (in JupyterLab: the "
+        "property inspector's Advanced Tools). Set `draft` to false there to publish it."
+    )
+    cells = [
+        nbformat.v4.new_markdown_cell(lead, id="lead"),
+        nbformat.v4.new_code_cell("total = sum(range(1, 11))\ntotal", id="first-cell"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
@@ -145,20 +176,27 @@ def new() -> None:
 @click.argument("title")
 @click.option("--tags", default="", help="Comma-separated tags, e.g. elixir,testing.")
 @click.option("--notebook", is_flag=True, help="Add a code cell that runs at build time.")
+@click.option("--ipynb", is_flag=True, help="Write a Jupyter notebook, blog/<slug>.ipynb.")
 @click.pass_obj
-def new_post(root: Path, title: str, tags: str, notebook: bool) -> None:
-    """Start a draft post, blog/<slug>.md, titled TITLE."""
+def new_post(root: Path, title: str, tags: str, notebook: bool, ipynb: bool) -> None:
+    """Start a draft post, blog/<slug>.md (or .ipynb), titled TITLE."""
     slug = slugify(title)
     if not slug:
         raise click.BadParameter("the title needs at least one letter or digit", param_hint="TITLE")
-    path = _new_file(root, "blog", slug)
+    path = _new_file(root, "blog", slug, ".ipynb" if ipynb else ".md")
     tag_list = [t for t in (slugify(tag) for tag in tags.split(",")) if t]
-    path.write_text(post_text(title, tag_list, notebook, dt.date.today()), encoding="utf-8")
+    today = dt.date.today()
+    text = (
+        notebook_post(title, tag_list, today)
+        if ipynb
+        else post_text(title, tag_list, notebook, today)
+    )
+    path.write_text(text, encoding="utf-8")
     click.echo(f"Created {path.relative_to(root)} (a draft: only the preview shows it).")
     click.echo("Next: run `python -m dryga_site preview`, write, and watch the page update.")
 
 
-def _new_file(root: Path, folder: str, slug: str) -> Path:
+def _new_file(root: Path, folder: str, slug: str, suffix: str = ".md") -> Path:
     """The path of a new page, refusing to replace any page with the same name."""
     existing = sorted((root / folder).glob(f"{slug}.*"))
     if existing:
@@ -167,7 +205,7 @@ def _new_file(root: Path, folder: str, slug: str) -> Path:
             "edit it, or choose another title for the new page"
         )
     (root / folder).mkdir(exist_ok=True)
-    return root / folder / f"{slug}.md"
+    return root / folder / f"{slug}{suffix}"
 
 
 def project_text(meta: dict[str, Any]) -> str:
@@ -418,6 +456,9 @@ def check(root: Path, external: bool, no_build: bool) -> None:
     Runs the strict build, then checks the front matter, every internal link and
     anchor of the built HTML and the Atom feed. Exits non-zero on any problem.
     """
+    if problems := config_problems(root):  # nothing builds without a readable configuration
+        click.echo("\n".join(map(str, problems)))
+        raise SystemExit(1)
     problems = front_matter_problems(root)
     built = True
     if not no_build:
