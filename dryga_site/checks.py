@@ -16,15 +16,8 @@ import yaml
 from . import frontmatter
 from .frontmatter import read_page
 from .linkcheck import Problem, parse_html
-from .schema import (
-    POST_DESCRIPTION_PLACEHOLDER,
-    clean_post,
-    is_draft,
-    validate_project,
-    validate_slug,
-)
+from .schema import clean_post, is_draft, validate_project, validate_slug
 
-__all__ = ["POST_DESCRIPTION_PLACEHOLDER"]
 _WARNING = re.compile(
     r"^(?:(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): "
     r"(?P<message>.+)$"
@@ -75,10 +68,8 @@ def config_problems(root: Path) -> list[Problem]:
     try:
         frontmatter.load((root / "_config.yml").read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        line = mark.line + 1 if mark else 1
-        return [Problem("_config.yml", line, f"not valid YAML ({problem}); fix this line")]
+        line, problem = frontmatter.yaml_problem(err)
+        return [Problem("_config.yml", line + 1, f"not valid YAML ({problem}); fix this line")]
     return []
 
 

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 import click
 
 from .checks import (
-    POST_DESCRIPTION_PLACEHOLDER,
     build_log_problems,
     config_problems,
     feed_problems,
@@ -35,7 +34,7 @@ from .checks import (
     read_front_matter,
 )
 from .linkcheck import Problem, check_links
-from .schema import DOMAINS, KINDS, validate_project
+from .schema import DOMAINS, KINDS, POST_DESCRIPTION_PLACEHOLDER, validate_project
 
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
 #: Well-known sites: if none answers, there is no network to check external links with.

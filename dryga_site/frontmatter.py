@@ -78,6 +78,13 @@ def load(text: str) -> Any:
     return yaml.load(text, Loader=TextDates)  # noqa: S506 (a SafeLoader)
 
 
+def yaml_problem(err: yaml.YAMLError) -> tuple[int, str]:
+    """Where (a 0-based line of the YAML text) and what a YAML error is, in one line."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return (mark.line if mark else 0), problem
+
+
 @dataclass(frozen=True)
 class FrontMatter:
     """A page's front matter: its YAML text, values, and the file line of each top-level key."""
@@ -144,11 +151,9 @@ def read(source: str) -> FrontMatter | None:
         message = f"{err.key}: given twice (lines {first} and {line}); keep one of the two"
         raise FrontMatterError(message, line) from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        line = offset + mark.line if mark else 1
+        line, problem = yaml_problem(err)
         message = f"front matter: not valid YAML ({problem}); {YAML_FIX}"
-        raise FrontMatterError(message, line) from None
+        raise FrontMatterError(message, offset + line) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -260,7 +265,7 @@ def _skip_value(decoder: json.JSONDecoder, text: str, at: int) -> int:
 
 
 def _stub_notebook(name: str) -> str:
-    cell = {"cell_type": "markdown", "metadata": {}, "source": _stub(name)}
+    cell = {"cell_type": "markdown", "id": "title", "metadata": {}, "source": _stub(name)}
     notebook = {"cells": [cell], "metadata": {"kernelspec": DEFAULT_KERNELSPEC}}
     return _json({**notebook, "nbformat": 4, "nbformat_minor": 5})
 
@@ -268,6 +273,56 @@ def _stub_notebook(name: str) -> str:
 def _cell_text(cell: dict[str, Any]) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _move_cell_front_matter(
+    name: str, text: str, cells: list[Any], front: dict[str, Any], problems: list[tuple[int, str]]
+) -> tuple[int, dict[str, int]]:
+    """Move a ``---`` block atop the first Markdown cell into ``front`` (from the metadata).
+
+    Returns the cell's index and the line of each key it gave; a key the metadata gives
+    another value is one problem.
+    """
+    index = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if isinstance(c, dict) and c.get("cell_type") == "markdown"
+        ),
+        -1,
+    )
+    if index < 0:
+        return index, {}
+    cell = cells[index]
+    cell_text = _cell_text(cell)
+
+    def cell_line(line: int) -> int:
+        step = (line - 1,) if isinstance(cell.get("source"), list) else ()
+        return json_line(text, ("cells", index, "source", *step))
+
+    try:
+        block = read(cell_text)
+    except FrontMatterError as err:
+        problems.append((cell_line(err.line), f"cell {index + 1}: {err}"))
+        cell["source"] = _stub(name)
+        return index, {}
+    if block is None:
+        return index, {}
+    lines = {key: cell_line(block.lines[key]) for key in block.data}
+    problems += [
+        (
+            lines[key],
+            f"cell {index + 1}: {key}: {value!r} here but {front[key]!r} in the notebook's "
+            "metadata; keep one of the two",
+        )
+        for key, value in block.data.items()
+        if key in front and front[key] != value
+    ]
+    front.update(block.data)
+    cell["source"] = cell_text[block.body :]
+    if not cell["source"].strip():
+        del cells[index]
+    return index, lines
 
 
 def _read_notebook(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
@@ -302,43 +357,7 @@ def _read_notebook(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
         )
         metadata["kernelspec"] = DEFAULT_KERNELSPEC
     front = {k: v for k, v in metadata.items() if k not in NOTEBOOK_KEYS}
-    in_cell: dict[str, int] = {}  # keys from the first Markdown cell, and their lines
-    index = next(
-        (
-            i
-            for i, c in enumerate(cells)
-            if isinstance(c, dict) and c.get("cell_type") == "markdown"
-        ),
-        None,
-    )
-    if index is not None:
-        cell = cells[index]
-        cell_text = _cell_text(cell)
-
-        def cell_line(line: int) -> int:
-            step = (line - 1,) if isinstance(cell.get("source"), list) else ()
-            return json_line(text, ("cells", index, "source", *step))
-
-        try:
-            block = read(cell_text)
-        except FrontMatterError as err:
-            problems.append((cell_line(err.line), f"cell {index + 1}: {err}"))
-            block, cell["source"] = None, _stub(name)
-        if block is not None:
-            for key, value in block.data.items():
-                in_cell[key] = cell_line(block.lines[key])
-                if key in front and front[key] != value:
-                    problems.append(
-                        (
-                            in_cell[key],
-                            f"cell {index + 1}: {key}: {value!r} here but {front[key]!r} in the "
-                            "notebook's metadata; keep one of the two",
-                        )
-                    )
-            front.update(block.data)
-            cell["source"] = cell_text[block.body :]
-            if not cell["source"].strip():
-                del cells[index]
+    index, in_cell = _move_cell_front_matter(name, text, cells, front, problems)
     if in_blog and not front:
         problems.append(
             (

@@ -24,7 +24,6 @@ from click.testing import CliRunner, Result
 
 from conftest import ROOT, Build, copy_site, offline_env, tree_hashes
 from dryga_site.checks import (
-    POST_DESCRIPTION_PLACEHOLDER,
     build_log_problems,
     feed_problems,
     front_matter_problems,
@@ -32,7 +31,7 @@ from dryga_site.checks import (
 )
 from dryga_site.cli import main
 from dryga_site.linkcheck import check_links
-from dryga_site.schema import KINDS, validate_project
+from dryga_site.schema import KINDS, POST_DESCRIPTION_PLACEHOLDER, validate_project
 
 DRAFT_TITLE = "A draft in progress"
 DRAFT = "blog/a-draft-in-progress"
