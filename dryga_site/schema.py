@@ -41,6 +41,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+import yaml
+
 #: Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can
 #: make text read differently from what it is.
 HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -239,15 +241,24 @@ YEARS = (1990, 2100)
 POST_FLAGS = ("draft", "date_approximate")
 
 
+def _timestamp(value: Any) -> date | None:
+    """The date or time in ``value``, written in ISO 8601 or as a YAML timestamp, else None."""
+    if not _is_text(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    try:  # YAML's own forms, e.g. "2018-1-5" or "2018-01-15 10:00:00 -5"
+        parsed = yaml.safe_load(value)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return None
+    return parsed if isinstance(parsed, date) else None
+
+
 def post_date(value: Any) -> date:
     """The day a post's ``date`` stands for; ValueError with a ``"date: ..."`` message if none."""
-    if isinstance(value, datetime | date):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip()) if _is_text(value) else None
-        except ValueError:
-            parsed = None
+    parsed = value if isinstance(value, date) else _timestamp(value)
     if parsed is None:
         raise ValueError(f'date: {value!r} is not a real date; write it as "YYYY-MM-DD"')
     if not YEARS[0] <= parsed.year <= YEARS[1]:

@@ -171,6 +171,22 @@ def test_values_are_fixed_in_memory_on_the_same_lines() -> None:
     assert json.loads(fixed[1]) == {**page.meta, "date": "2020-01-03"}
 
 
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("2020-01-02", "2020-01-02"),
+        ("2020-01-02 22:30", "2020-01-02"),
+        ("2020-01-02T22:30:00-05:00", "2020-01-03"),
+        ("2020-01-02 22:30:00 -5", "2020-01-03"),
+        ("2020-01-03T01:00:00+02:00", "2020-01-02"),
+        ("2020-01-02T12:00:00Z", "2020-01-02"),
+    ],
+)
+def test_a_date_with_a_time_zone_is_the_day_in_utc(written: str, day: str) -> None:
+    page = read_page("blog/zoned.md", md_post(f"title: Zoned\nblogpost: true\ndate: {written}\n"))
+    assert (page.problems, page.meta["date"].isoformat()) == ([], day)
+
+
 def test_an_empty_post_is_an_error() -> None:
     assert problems("blog/empty.md", "") == [
         (1, "the post is empty; write its front matter and text, or delete it")
