@@ -10,16 +10,22 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, backlinks, blog, catalog, errors, frontmatter, notebooks, posts, seo
+from . import assets, backlinks, blog, catalog, errors, frontmatter, notebooks, posts, seo, state
 
 __version__ = "1.0.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register every part of the site extension."""
-    for module in (errors, frontmatter, seo, assets, catalog, backlinks, posts, notebooks, blog):
+    parts = (state, errors, frontmatter, seo, assets, catalog, backlinks, posts, notebooks, blog)
+    for module in parts:
         module.setup(app)
     # Jupyter Book always passes its comment-service settings (``html.comments``);
     # the site loads no comment service, so accept the value and leave it unused.
     app.add_config_value("comments_config", {}, "html")
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": __version__,
+        "env_version": state.ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

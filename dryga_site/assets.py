@@ -20,6 +20,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from .state import store
+
 #: Asset file name (or its start) -> pattern in the page's HTML showing the page needs it.
 #: ``None``: no page needs it but the search page (see below).
 DEFAULT_PAGE_ASSETS: dict[str, str | None] = {
@@ -160,7 +162,8 @@ def restyle_after_static_edits(
         ),
         default=0,
     )
-    previous, env.site_static_stamp = getattr(env, "site_static_stamp", None), stamp
+    state = store(env)
+    previous, state.static_stamp = state.static_stamp, stamp
     return [app.config.root_doc] if previous not in (None, stamp) else []
 
 

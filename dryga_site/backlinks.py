@@ -24,26 +24,13 @@ from sphinx.util.docutils import SphinxRole
 from . import frontmatter
 from .catalog import project_slug
 from .errors import author_error
+from .state import store
 
 HEADING = "Writing about this project"
 
 
 class project_backlinks(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
     """Where a project page's list of writing goes; filled at write time."""
-
-
-def references(env: BuildEnvironment) -> dict[str, set[str]]:
-    """docname -> slugs of the projects it refers to."""
-    if not hasattr(env, "dryga_project_refs"):
-        env.dryga_project_refs = {}
-    return env.dryga_project_refs
-
-
-def _stale(env: BuildEnvironment) -> set[str]:
-    """Slugs whose pages must be written again: a page referring to them was (re)read."""
-    if not hasattr(env, "dryga_backlinks_stale"):
-        env.dryga_backlinks_stale = set()
-    return env.dryga_backlinks_stale
 
 
 class ProjectRole(SphinxRole):
@@ -65,8 +52,8 @@ class ProjectRole(SphinxRole):
                 line=self.lineno,
             )
             return [nodes.literal(self.rawtext, slug)], []
-        references(self.env).setdefault(self.env.docname, set()).add(slug)
-        _stale(self.env).add(slug)
+        store(self.env).project_refs.setdefault(self.env.docname, set()).add(slug)
+        store(self.env).backlinks_stale.add(slug)
         node = addnodes.pending_xref(
             self.rawtext,
             nodes.inline(self.rawtext, slug, classes=["site-project-ref"]),
@@ -105,7 +92,7 @@ class RenderBacklinks(SphinxPostTransform):
             slug = project_slug(self.config, self.env.docname)
             docnames = [
                 d
-                for d, slugs in references(self.env).items()
+                for d, slugs in store(self.env).project_refs.items()
                 if slug in slugs and d != self.env.docname
             ]
             if not docnames:
@@ -132,29 +119,18 @@ class RenderBacklinks(SphinxPostTransform):
         return nodes.list_item("", para)
 
 
-def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _stale(env).update(references(env).pop(docname, set()))
-
-
-def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
-    for docname in docnames:
-        if docname in references(other):
-            references(env)[docname] = references(other)[docname]
-    _stale(env).update(_stale(other))
-
-
 def reread_referrers(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
     """Pages show the titles of the projects they refer to: read them again when one changes."""
     slugs = {project_slug(app.config, d) for d in changed | removed} - {None}
-    return [d for d, refs in references(env).items() if refs & slugs]
+    return [d for d, refs in store(env).project_refs.items() if refs & slugs]
 
 
 def rewrite_stale(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Write again the project pages whose list of writing may have changed."""
-    docnames = [f"{app.config.projects_dir}/{slug}" for slug in _stale(env)]
-    _stale(env).clear()
+    docnames = [f"{app.config.projects_dir}/{slug}" for slug in store(env).backlinks_stale]
+    store(env).backlinks_stale.clear()
     return [d for d in docnames if d in env.found_docs]
 
 
@@ -164,7 +140,5 @@ def setup(app: Sphinx) -> None:
     app.add_node(project_backlinks)
     app.add_post_transform(RenderBacklinks)
     app.connect("doctree-read", add_placeholder)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)
     app.connect("env-get-outdated", reread_referrers)
     app.connect("env-updated", rewrite_stale)

@@ -28,6 +28,7 @@ from sphinx_design.shared import create_component
 from . import frontmatter
 from .errors import author_error, has_errors
 from .schema import DOMAINS, KINDS, validate_project, validate_slug, with_defaults
+from .state import store
 
 STATIC = Path(__file__).parent / "static"
 
@@ -40,20 +41,6 @@ def project_slug(config: Config, docname: str) -> str | None:
     """The slug of a project page (``projects/sage`` -> ``sage``), else None."""
     folder, _, slug = docname.rpartition("/")
     return slug if folder == config.projects_dir and slug != "index" else None
-
-
-def projects(env: BuildEnvironment) -> dict[str, dict[str, Any]]:
-    """Valid project pages: docname -> front matter with defaults filled in."""
-    if not hasattr(env, "dryga_projects"):
-        env.dryga_projects = {}
-    return env.dryga_projects
-
-
-def catalog_pages(env: BuildEnvironment) -> dict[str, set[str]]:
-    """Pages holding catalogs: docname -> the directives used there."""
-    if not hasattr(env, "dryga_catalog_pages"):
-        env.dryga_catalog_pages = {}
-    return env.dryga_catalog_pages
 
 
 def _sources(app: Sphinx, folder: Path) -> dict[str, list[Path]]:
@@ -110,19 +97,19 @@ def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
         title = meta.get("title")
         source[0] = f"# {title if isinstance(title, str) and title.strip() else slug}\n"
         return
-    projects(env)[docname] = {"slug": slug, **with_defaults(meta)}
+    store(env).projects[docname] = {"slug": slug, **with_defaults(meta)}
 
 
 def check_titles(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Report a project whose title another project already has."""
     seen: dict[str, str] = {}
-    for docname in sorted(projects(env)):
-        title = projects(env)[docname]["title"].strip().casefold()
+    for docname in sorted(store(env).projects):
+        title = store(env).projects[docname]["title"].strip().casefold()
         if title in seen:
             author_error(
                 env,
                 docname,
-                f"title: {projects(env)[docname]['title']!r} is already the title of "
+                f"title: {store(env).projects[docname]['title']!r} is already the title of "
                 f"{env.doc2path(seen[title], False)}; give each project a title of its own",
             )
         else:
@@ -155,7 +142,7 @@ def add_metadata_panel(app: Sphinx, doctree: nodes.document) -> None:
     would pass inline HTML through. This runs before Sphinx records the page's title.
     """
     env = app.env
-    meta = projects(env).get(env.docname)
+    meta = store(env).projects.get(env.docname)
     section = doctree.next_node(nodes.section)
     if meta is None or section is None or not isinstance(section[0], nodes.title):
         return
@@ -194,7 +181,7 @@ class ProjectCatalog(SphinxDirective):
     """``project-catalog`` (every project, with filters) or ``featured-projects``."""
 
     def run(self) -> list[nodes.Node]:
-        catalog_pages(self.env).setdefault(self.env.docname, set()).add(self.name)
+        store(self.env).catalog_pages.setdefault(self.env.docname, set()).add(self.name)
         node = project_catalog(featured=self.name == "featured-projects")
         self.set_source_info(node)
         return [node]
@@ -244,7 +231,7 @@ class RenderCatalogs(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(project_catalog)):
             items = sorted(
-                projects(self.env).items(),
+                store(self.env).projects.items(),
                 key=lambda item: (not item[1]["featured"], item[1]["order"], item[1]["title"]),
             )
             if node["featured"]:
@@ -297,7 +284,7 @@ def reread_catalogs(
     """Catalogs depend on every project page: read them again when one changes."""
     config = app.config
     if any(project_slug(config, d) for d in added | changed | removed):
-        return list(catalog_pages(env))
+        return list(store(env).catalog_pages)
     return []
 
 
@@ -305,26 +292,13 @@ def add_filter_script(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.document | None
 ) -> None:
     """Load the filter script on pages with the full catalog, and nowhere else."""
-    if "project-catalog" in catalog_pages(app.env).get(pagename, ()):
+    if "project-catalog" in store(app.env).catalog_pages.get(pagename, ()):
         app.add_js_file("catalog.js", loading_method="defer")
 
 
 def add_static_path(app: Sphinx, config: Config) -> None:
     """Ship ``dryga_site/static`` (the filter script) with the HTML."""
     config.html_static_path = [*config.html_static_path, str(STATIC)]
-
-
-def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    projects(env).pop(docname, None)
-    catalog_pages(env).pop(docname, None)
-
-
-def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
-    for docname in docnames:
-        if docname in projects(other):
-            projects(env)[docname] = projects(other)[docname]
-        if docname in catalog_pages(other):
-            catalog_pages(env)[docname] = catalog_pages(other)[docname]
 
 
 def setup(app: Sphinx) -> None:
@@ -338,8 +312,6 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", add_static_path)
     app.connect("source-read", read_front_matter)
     app.connect("doctree-read", add_metadata_panel, priority=400)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)
     app.connect("env-get-outdated", reread_catalogs)
     app.connect("env-updated", check_titles)
     app.connect("html-page-context", add_filter_script)

@@ -17,27 +17,22 @@ import json
 import logging as std_logging
 import re
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from .state import store
+
 logger = logging.getLogger(__name__)
-
-
-def _errors(env: BuildEnvironment) -> dict[str, list[str]]:
-    if not hasattr(env, "dryga_errors"):
-        env.dryga_errors = {}
-    return env.dryga_errors
 
 
 def author_error(
     env: BuildEnvironment, docname: str, message: str, line: int | None = None
 ) -> None:
     """Report a mistake in ``docname``; the build will exit non-zero."""
-    _errors(env).setdefault(docname, []).append(message)
+    store(env).errors.setdefault(docname, []).append(message)
     location = (docname, line) if line else docname
     logger.error(message, location=location, type="dryga", subtype="author")
 
@@ -86,17 +81,7 @@ class WarnedDocuments(std_logging.Handler):
 
 def has_errors(env: BuildEnvironment, docname: str) -> bool:
     """Whether ``docname`` was already reported in this read (later checks can skip it)."""
-    return docname in _errors(env)
-
-
-def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _errors(env).pop(docname, None)
-
-
-def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
-    for docname in docnames:
-        if docname in _errors(other):
-            _errors(env)[docname] = _errors(other)[docname]
+    return docname in store(env).errors
 
 
 def _fail_build(app: Sphinx, exception: Exception | None) -> None:
@@ -106,21 +91,19 @@ def _fail_build(app: Sphinx, exception: Exception | None) -> None:
     """
     if exception is not None or app.env is None:
         return
-    if _errors(app.env) or (app.config.site_fail_on_warning and app._warncount):
+    if store(app.env).errors or (app.config.site_fail_on_warning and app._warncount):
         app.statuscode = 1
 
 
 def setup(app: Sphinx) -> None:
     """Connect the bookkeeping of author mistakes."""
     app.add_config_value("site_fail_on_warning", True, "", bool)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
     sphinx_logger = std_logging.getLogger(logging.NAMESPACE)
     warned = WarnedDocuments(app)
 
     def reread_failed(app: Sphinx, env: BuildEnvironment, *changes: set[str]) -> list[str]:
         """Read documents with mistakes or warnings again, so an unchanged one still fails."""
-        return sorted((set(_errors(env)) | warned.previous()) & env.found_docs)
+        return sorted((set(store(env).errors) | warned.previous()) & env.found_docs)
 
     def finish(app: Sphinx, exception: Exception | None) -> None:
         sphinx_logger.removeHandler(warned)
