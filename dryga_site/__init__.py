@@ -10,14 +10,40 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, backlinks, blog, catalog, errors, frontmatter, notebooks, posts, seo
+from . import (
+    assets,
+    backlinks,
+    blog,
+    catalog,
+    citations,
+    errors,
+    frontmatter,
+    margins,
+    math,
+    notebooks,
+    posts,
+    seo,
+)
 
 __version__ = "1.0.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register every part of the site extension."""
-    for module in (errors, frontmatter, seo, assets, catalog, backlinks, posts, notebooks, blog):
+    for module in (
+        errors,
+        frontmatter,
+        seo,
+        assets,
+        catalog,
+        backlinks,
+        posts,
+        notebooks,
+        blog,
+        math,
+        citations,
+        margins,
+    ):
         module.setup(app)
     # Jupyter Book always passes its comment-service settings (``html.comments``);
     # the site loads no comment service, so accept the value and leave it unused.
