@@ -21,6 +21,7 @@ from . import (
     margins,
     math,
     notebooks,
+    numbering,
     posts,
     seo,
 )
@@ -43,6 +44,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         math,
         citations,
         margins,
+        numbering,
     ):
         module.setup(app)
     # Jupyter Book always passes its comment-service settings (``html.comments``);

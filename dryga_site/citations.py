@@ -69,8 +69,8 @@ def add_reference_list(app: Sphinx, doctree: nodes.document) -> None:
     doctree.ids[section_id] = section
     section += nodes.title("", "References")
     section += cited
-    body = doctree.next_node(nodes.section) or doctree
-    body += section
+    sections = [child for child in doctree.children if isinstance(child, nodes.section)]
+    (sections[-1] if sections else doctree).append(section)
 
 
 def keep_feed_clean(app: Sphinx, doctree: nodes.document) -> None:

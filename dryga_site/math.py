@@ -51,10 +51,11 @@ def to_mathml(node: nodes.math | nodes.math_block) -> str:
 
 
 def _line(node: nodes.Node, tex: str, offset: int) -> int | None:
-    """The source line of character ``offset`` of the TeX in ``node``."""
+    """The source line of the TeX in ``node`` that ends where character ``offset`` is."""
     while node is not None and not node.line:
         node = node.parent
-    return node.line + tex.count("\n", 0, offset) if node is not None else None
+    before = tex[:offset].rstrip()  # "reached the end" is the end of the last line, not after it
+    return node.line + before.count("\n") if node is not None else None
 
 
 def render_math(app: Sphinx, doctree: nodes.document) -> None:
@@ -67,7 +68,7 @@ def render_math(app: Sphinx, doctree: nodes.document) -> None:
             found = ERROR.match(str(error))
             offset, message = (int(found["offset"]), found["message"]) if found else (0, error)
             tex = node.astext()
-            line = _line(node, tex, min(offset, len(tex)))
+            line = _line(node, tex, offset)
             near = tex[max(offset - 20, 0) : offset + 20].strip()
             author_error(
                 env,
