@@ -200,20 +200,29 @@ def test_axe_finds_no_violations_on_the_feature_posts(
 
 # -- author mistakes ---------------------------------------------------------------------------
 
+
+def mistaken_post(title: str, body: str) -> str:
+    return (
+        f'---\ntitle: "{title}"\nblogpost: true\ndate: "2020-01-04"\ntags: [testing]\n'
+        f"author: Andrew Dryga\n---\n\n{body}"
+    )
+
+
+#: Page -> (its text, the text on the line at fault, the start of the message).
 MISTAKES = {
     "unknown-key.md": (
-        "# Unknown key\n\nA claim {cite}`no-such-work-1999`.\n",
-        3,
+        mistaken_post("Unknown key", "A claim {cite}`no-such-work-1999`.\n"),
+        "{cite}`no-such-work-1999`",
         'unknown citation key "no-such-work-1999": add an entry with that key to references.bib',
     ),
     "broken-tex.md": (
-        "# Broken TeX\n\nSome text.\n\n$$\nx = \\frac{1}{2\n$$\n",
-        6,
+        mistaken_post("Broken TeX", "Some text.\n\n$$\nx = \\frac{1}{2\n$$\n"),
+        "\\frac{1}{2",
         "broken TeX in math",
     ),
     "missing-label.md": (
-        "# Missing label\n\nAs {eq}`no-such-equation` shows.\n",
-        3,
+        mistaken_post("Missing label", "As {eq}`no-such-equation` shows.\n"),
+        "{eq}`no-such-equation`",
         '{eq} refers to "no-such-equation", but no equation has that label',
     ),
 }
@@ -238,7 +247,8 @@ def test_mistakes_stop_the_build_with_sources_untouched(mistakes) -> None:
 @pytest.mark.parametrize("name", MISTAKES)
 def test_each_mistake_is_one_located_line(mistakes, name: str) -> None:
     build = mistakes[0]
-    _, line, message = MISTAKES[name]
+    text, at_fault, message = MISTAKES[name]
+    line = next(n for n, words in enumerate(text.splitlines(), 1) if at_fault in words)
     lines = [text for text in build.output.splitlines() if name in text]
     assert len(lines) == 1, "\n".join(lines)
     assert f"blog/{name}:{line}: " in lines[0] and message in lines[0], lines[0]
