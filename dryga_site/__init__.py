@@ -10,15 +10,44 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, backlinks, blog, catalog, errors, frontmatter, notebooks, posts, seo, state
+from . import (
+    assets,
+    backlinks,
+    blog,
+    catalog,
+    citations,
+    errors,
+    frontmatter,
+    margins,
+    math,
+    notebooks,
+    numbering,
+    posts,
+    seo,
+    state,
+)
 
 __version__ = "1.0.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register every part of the site extension."""
-    parts = (state, errors, frontmatter, seo, assets, catalog, backlinks, posts, notebooks, blog)
-    for module in parts:
+    for module in (
+        state,
+        errors,
+        frontmatter,
+        seo,
+        assets,
+        catalog,
+        backlinks,
+        posts,
+        notebooks,
+        blog,
+        math,
+        citations,
+        margins,
+        numbering,
+    ):
         module.setup(app)
     # Jupyter Book always passes its comment-service settings (``html.comments``);
     # the site loads no comment service, so accept the value and leave it unused.

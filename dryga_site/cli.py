@@ -40,7 +40,7 @@ STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
 #: Well-known sites: if none answers, there is no network to check external links with.
 PROBED_HOSTS = ("pypi.org", "github.com", "readthedocs.org")
 # Settings Sphinx reads relative to the folder of conf.py; made absolute for a conf.py elsewhere.
-CONFDIR_PATHS = ("templates_path", "html_static_path", "html_extra_path")
+CONFDIR_PATHS = ("templates_path", "html_static_path", "html_extra_path", "bibtex_bibfiles")
 CONFDIR_FILES = ("html_favicon", "html_logo")
 # What the preview's file watcher ignores, besides the output folder: files a build
 # writes, caches, and editors' temporary files.

@@ -105,7 +105,7 @@ def small_site(dest: Path, pages: dict[str, str], chapters: list[dict]) -> Path:
     With no ``chapters`` the site is its ``index`` page alone.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("_config.yml", "_static", "_templates"):
+    for name in ("_config.yml", "references.bib", "_static", "_templates"):
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
         copy(ROOT / name, dest / name)
     toc = {"format": "jb-book", "root": "index", **({"chapters": chapters} if chapters else {})}

@@ -1,0 +1,91 @@
+"""Citations: ``{cite}`` from the top-level BibTeX file, listed at the end of the citing post.
+
+``{cite}`` is sphinxcontrib-bibtex's ``footcite``: each page numbers and lists only the works
+it cites, so two posts may cite the same work (its ``bibliography`` directive would report a
+duplicate). The list is added under a "References" heading without any directive to remember,
+and kept out of the post's feed entry (the citation marks there link to the post's list). An
+unknown key is one author error naming the file and line.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+from sphinxcontrib.bibtex.foot_roles import FootCiteRole
+
+from .errors import author_error
+
+LIST_CLASS = "site-references"
+
+
+class hidden_marks(nodes.Inline, nodes.Element):  # noqa: N801 (docutils' node naming)
+    """Citation marks held outside the tree until the page is parsed.
+
+    MyST checks, at the end of parsing, that every footnote mark in the tree has a Markdown
+    footnote, which a citation's mark never has; ``ShowMarks`` puts them back just after.
+    """
+
+
+class ShowMarks(SphinxTransform):
+    """Put the held citation marks into the page before docutils numbers footnotes."""
+
+    default_priority = 100
+
+    def apply(self) -> None:
+        for node in list(self.document.findall(hidden_marks)):
+            node.replace_self(node["marks"])
+
+
+class CiteRole(FootCiteRole):
+    """``{cite}`key1,key2```: numbered marks linking to the page's own reference list."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        entries = self.env.get_domain("cite").bibdata.data.entries
+        unknown = [key.strip() for key in self.text.split(",") if key.strip() not in entries]
+        if unknown:
+            bibfiles = ", ".join(self.config.bibtex_bibfiles)
+            message = (
+                f'unknown citation key "{unknown[0]}": add an entry with that key to '
+                f"{bibfiles} or fix the key"
+            )
+            author_error(self.env, self.env.docname, message, self.lineno)
+            return [nodes.inline(self.rawtext, self.text)], []
+        marks, messages = super().run()
+        return [hidden_marks(marks=marks)], messages
+
+
+def add_reference_list(app: Sphinx, doctree: nodes.document) -> None:
+    """Append the works this page cites, under a "References" heading, to the page."""
+    env = app.env
+    cited = env.temp_data.pop("bibtex_foot_bibliography", None)
+    if not cited or not cited.children:
+        return
+    section = nodes.section(classes=[LIST_CLASS])
+    section_id = "references" if "references" not in doctree.ids else "cited-works"
+    section["ids"].append(section_id)
+    doctree.ids[section_id] = section
+    section += nodes.title("", "References")
+    section += cited
+    sections = [child for child in doctree.children if isinstance(child, nodes.section)]
+    (sections[-1] if sections else doctree).append(section)
+
+
+def keep_feed_clean(app: Sphinx, doctree: nodes.document) -> None:
+    """Take the reference list out of the copy of the post that ablog puts in the feed."""
+    for post in getattr(app.env, "ablog_posts", {}).get(app.env.docname, []):
+        copy = cast(nodes.Element, post["doctree"])
+        for section in list(copy.findall(nodes.section)):
+            if LIST_CLASS in section["classes"]:
+                section.parent.remove(section)
+
+
+def setup(app: Sphinx) -> None:
+    """Make ``{cite}`` page-local; list before the page's outline is read, drop after ablog."""
+    app.setup_extension("sphinxcontrib.bibtex")
+    app.add_role("cite", CiteRole(), override=True)
+    app.add_transform(ShowMarks)
+    app.connect("doctree-read", add_reference_list, priority=450)
+    app.connect("doctree-read", keep_feed_clean, priority=550)
