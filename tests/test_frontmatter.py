@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -21,7 +22,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from conftest import Build, jupyter_book, small_site, soup, tree_hashes
 from dryga_site import frontmatter
 from dryga_site.checks import front_matter_problems
-from dryga_site.cli import main
+from dryga_site.cli import main, notebook_post
 from dryga_site.frontmatter import FrontMatterError, read, read_page
 from dryga_site.schema import validate_project, validate_slug
 
@@ -386,6 +387,7 @@ GOOD_POSTS = {
             "The lead paragraph, typed in JupyterLab.\n"
         ),
     ),
+    "blog/new-draft.ipynb": notebook_post("A new draft", ["shared"], date(2021, 5, 8)),
 }
 
 
@@ -437,3 +439,8 @@ def test_notebook_posts_build_and_are_listed(mistakes: Fixture) -> None:
     tag = soup(html / "blog/tag/shared.html").get_text()
     assert "Zoned" in tag and "Metadata post" in tag and "Cell post" in tag
     assert not (html / "blog/tag/Shared.html").exists()
+    # What `new post --ipynb` writes builds strictly: a draft, off the lists, its code run.
+    assert "blog/new-draft.html" not in listed and "A new draft" not in tag
+    draft = soup(html / "blog/new-draft.html")
+    assert draft.h1.get_text().rstrip("#") == "A new draft"
+    assert draft.select_one(".cell_output").get_text(strip=True) == "55"
