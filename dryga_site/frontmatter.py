@@ -58,7 +58,19 @@ class DuplicateKey(yaml.constructor.ConstructorError):
 
 
 class TextDates(yaml.SafeLoader):
-    """YAML loader that keeps dates as text and refuses a key given twice."""
+    """YAML loader that keeps dates as text and refuses a key given twice and aliases.
+
+    An alias (``*name``) repeats a value without writing it out, so a few lines could stand
+    for billions of values once the front matter is written out again.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent) and self.peek_event().anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                problem="found an alias (*name); write the value out instead",
+                problem_mark=self.peek_event().start_mark,
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[str, int] = {}

@@ -94,6 +94,18 @@ def test_the_reader_gives_each_key_its_line_and_keeps_dates_as_text() -> None:
     assert front.data["date"] == "2020-01-02"
 
 
+def test_aliases_are_refused_so_front_matter_cannot_explode() -> None:
+    lines = ["---", "a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    with pytest.raises(FrontMatterError) as caught:
+        read("\n".join([*lines, "---", ""]))
+    assert caught.value.line == 3
+    assert "found an alias (*name); write the value out instead" in str(caught.value)
+
+
 def test_a_key_given_twice_is_one_located_line() -> None:
     with pytest.raises(FrontMatterError) as caught:
         read("---\ntitle: a\ndate: '2020-01-02'\ntitle: b\n---\n")
