@@ -64,9 +64,9 @@ def front_matter_problems(root: Path) -> list[Problem]:
 
 
 def config_problems(root: Path) -> list[Problem]:
-    """``_config.yml`` as YAML: one located problem when it cannot be read."""
+    """``_config.yml`` read as Jupyter Book reads it: one located problem when it cannot be."""
     try:
-        frontmatter.load((root / "_config.yml").read_text(encoding="utf-8"))
+        yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         line, problem = frontmatter.yaml_problem(err)
         return [Problem("_config.yml", line + 1, f"not valid YAML ({problem}); fix this line")]
