@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, front_matter, soup
+from dryga_site import frontmatter
 
 #: The brief sits beside the repository (a git worktree may sit a folder deeper).
 BRIEF = next(
@@ -63,11 +64,9 @@ def sources() -> list[Path]:
 
 
 def body(text: str) -> str:
-    """A page without its front matter."""
-    if text.startswith("---\n"):
-        end = text.find("\n---", 4)
-        return text[end + 4 :] if end != -1 else text
-    return text
+    """A page without its front matter (found by the build's own reader)."""
+    found = frontmatter.read(text)
+    return text if found is None else text[found.body :]
 
 
 def prose(text: str) -> str:
