@@ -28,7 +28,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from dryga_site.cli import STRICT
+from dryga_site.build import STRICT
 from dryga_site.serve import serving, template_pages
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from dryga_site import frontmatter
-from dryga_site.cli import STRICT
+from dryga_site.build import STRICT
 from dryga_site.serve import serving
 
 ROOT = Path(__file__).resolve().parent.parent
