@@ -32,6 +32,7 @@ from .build import (
     strict_build,
     write_conf,
 )
+from .errors import ANSI
 from .frontmatter import read_page
 from .linkcheck import Problem, check_links, parse_html
 from .schema import clean_post, is_draft, validate_project, validate_slug
@@ -40,7 +41,11 @@ _WARNING = re.compile(
     r"^(?:(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): "
     r"(?P<message>.+)$"
 )
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: What Python's own logging prints, e.g. a kernel's ``ERROR:tornado.general:...``.
+_LOGGED = re.compile(r"^(?P<level>WARNING|ERROR|CRITICAL):(?P<name>[\w.]+):(?P<message>.*)$")
+_TRACEBACK = "Traceback (most recent call last):"
+#: Where problems of the build as a whole are reported: the site's configuration.
+BUILD = "_config.yml"
 #: Well-known sites: if none answers, there is no network to check external links with.
 PROBED_HOSTS = ("pypi.org", "github.com", "readthedocs.org")
 
@@ -96,18 +101,28 @@ def config_problems(root: Path) -> list[Problem]:
 
 
 def build_log_problems(log: str, root: Path) -> list[Problem]:
-    """Every warning and error of a Sphinx build log, one problem each."""
+    """Every warning, error and traceback of a build log, one problem each.
+
+    Sphinx's warnings are located in the file they name; what Python's logging printed (a
+    kernel's ``ERROR:...``) and tracebacks are problems of the build as a whole.
+    """
+    lines = [ANSI.sub("", raw).strip() for raw in log.splitlines()]
     problems = []
-    for raw in log.splitlines():
-        match = _WARNING.match(_ANSI.sub("", raw).strip())
-        if not match:
-            continue
-        path = match["path"] or "_config.yml"
-        try:
-            path = Path(path).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-        problems.append(Problem(path, int(match["line"] or 1), match["message"]))
+    for number, line in enumerate(lines):
+        if match := _WARNING.match(line):
+            path = match["path"] or "_config.yml"
+            try:
+                path = Path(path).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+            problems.append(Problem(path, int(match["line"] or 1), match["message"]))
+        elif match := _LOGGED.match(line):
+            message = f"{match['level']} from {match['name']}: {match['message']}"
+            problems.append(Problem(BUILD, 1, message))
+        elif line == _TRACEBACK:
+            raw = log.splitlines()[number + 1 :]
+            error = next((ANSI.sub("", t) for t in raw if t and not t[0].isspace()), "")
+            problems.append(Problem(BUILD, 1, f"a traceback in the build log: {error}"))
     return list(dict.fromkeys(problems))
 
 
@@ -254,9 +269,9 @@ def check_site(
         say("Building the site strictly (jupyter-book build) ...")
         built, log = strict_build(root)
         build_problems = build_log_problems(log, root)
-        if not built and not build_problems:
+        if not built and all(problem.path == BUILD for problem in build_problems):
             say(log[-3000:])
-            build_problems = [Problem("_config.yml", 1, "the build failed; its log ends above")]
+            build_problems.append(Problem(BUILD, 1, "the build failed; its log ends above"))
         problems += build_problems
     html = root / "_build" / "html"
     if not built:

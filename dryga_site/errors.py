@@ -27,6 +27,8 @@ from sphinx.util.logging import is_suppressed_warning
 from .state import store
 
 logger = logging.getLogger(__name__)
+#: Terminal colour codes, as Sphinx writes them into its log and IPython into tracebacks.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def author_error(
