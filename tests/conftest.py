@@ -29,6 +29,7 @@ from helpers import (
     offline_env,
     small_site,
     soup,
+    sphinx_app,
     tree_hashes,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "Build",
     "copy_site",
     "small_site",
+    "sphinx_app",
     "jupyter_book",
     "log_problems",
 ]

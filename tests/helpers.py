@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from bs4 import BeautifulSoup
@@ -138,3 +139,21 @@ def jupyter_book(
 def log_problems(build: Build) -> list[Problem]:
     """The problems ``check`` would report from ``build``'s log: warnings, errors, tracebacks."""
     return build_log_problems(build.output, build.src)
+
+
+def sphinx_app(src: Path) -> Any:
+    """A ``sphinx.testing`` app for the site in ``src``, to build in this process.
+
+    For behaviour of the extension itself (what a page shows), where starting
+    ``jupyter-book`` in a subprocess is not what is tested. The settings are the ones
+    Jupyter Book derives from ``src/_config.yml``, written to the site copy's ``conf.py``.
+    """
+    import ablog.blog
+    from sphinx.testing.util import SphinxTestApp
+
+    from dryga_site.build import sphinx_config, write_conf
+
+    write_conf(src, sphinx_config(src))
+    # ablog keeps one blog per process (a class-level shared state); a new app needs a new one.
+    ablog.blog.Blog._dict.clear()
+    return SphinxTestApp("html", srcdir=src, freshenv=True)
