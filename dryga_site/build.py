@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import frontmatter
+import yaml
 
 #: The flags of the publishing build: any warning fails it, and every one is reported.
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
@@ -38,8 +38,8 @@ class Folders:
 
 def site_folders(root: Path) -> Folders:
     """The blog and project folders set in ``_config.yml`` (``sphinx.config``), else defaults."""
-    path = root / "_config.yml"
-    config = frontmatter.load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    path = root / "_config.yml"  # read as Jupyter Book reads it
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     settings = {**DEFAULT_FOLDERS, **(((config or {}).get("sphinx") or {}).get("config") or {})}
     return Folders(
         blog=str(settings["blog_path"]).strip("/"),
