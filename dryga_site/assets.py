@@ -76,21 +76,33 @@ def _name(asset: Any) -> str:
     return str(getattr(asset, "filename", "") or "").rsplit("/", 1)[-1]
 
 
-def loaded_late(asset: Any, outdir: str) -> Any:
-    """``asset``, changed so that it does not hold up the first paint, if it can be.
+def _put_in_place_of(app: Sphinx, scripts: list[Any], old: Any, *args: Any, **kw: Any) -> None:
+    """Add a script to this page the public way (``app.add_js_file``), where ``old`` was.
+
+    Sphinx builds its asset objects itself, so a changed one is added anew; during
+    ``html-page-context`` it is appended to this page's ``script_files``, and moved from there.
+    """
+    index = scripts.index(old)
+    app.add_js_file(*args, priority=old.priority, **kw)
+    scripts[index] = scripts.pop()
+
+
+def load_late(app: Sphinx, scripts: list[Any], script: Any) -> None:
+    """Change ``script`` so that it does not hold up the first paint, if it can be.
 
     Scripts in ``DEFERRED_SCRIPTS`` get ``defer``; a script in ``INLINED_SCRIPTS`` is written
     into the page instead of costing a blocking request.
     """
-    name, attributes = _name(asset), getattr(asset, "attributes", {})
+    name, attributes = _name(script), getattr(script, "attributes", {})
     if {"defer", "async"} & attributes.keys():
-        return asset
+        return
     if name in DEFERRED_SCRIPTS:
-        return type(asset)(asset.filename, priority=asset.priority, **attributes, defer="defer")
-    built = Path(outdir, "_static", name)
+        filename = str(script.filename).removeprefix("_static/")
+        _put_in_place_of(app, scripts, script, filename, loading_method="defer", **attributes)
+        return
+    built = Path(app.outdir, "_static", name)
     if name in INLINED_SCRIPTS and built.is_file():
-        return type(asset)("", priority=asset.priority, body=built.read_text(encoding="utf-8"))
-    return asset
+        _put_in_place_of(app, scripts, script, None, body=built.read_text(encoding="utf-8"))
 
 
 #: Adds each [tag, properties] element to the head, in order, once the page has loaded.
@@ -104,39 +116,46 @@ def _url(tag: str) -> str:
     return re.search(r'(?:href|src)="([^"]+)"', tag)[1]
 
 
-def after_load(styles: list[Any], scripts: list[Any], context: dict[str, Any]) -> Any:
-    """One inline script that fetches ``styles`` and ``scripts`` once the page has loaded."""
+def load_after_load(app: Sphinx, context: dict[str, Any]) -> None:
+    """Fetch ``AFTER_LOAD_ASSETS`` with one inline script once the page has loaded."""
+    styles, scripts = context.get("css_files", []), context.get("script_files", [])
+    late_styles = [css for css in styles if _name(css) in AFTER_LOAD_ASSETS]
+    late_scripts = [js for js in scripts if _name(js) in AFTER_LOAD_ASSETS]
+    if not late_scripts:
+        return
     elements = [
-        ["link", {"rel": "stylesheet", "href": _url(context["css_tag"](c))}] for c in styles
+        ["link", {"rel": "stylesheet", "href": _url(context["css_tag"](c))}] for c in late_styles
     ]
-    elements += [["script", {"src": _url(context["js_tag"](j)), "async": False}] for j in scripts]
-    priority = max(asset.priority for asset in [*styles, *scripts])
-    return type(scripts[0])("", priority=priority, body=LOADER.format(json.dumps(elements)))
+    elements += [
+        ["script", {"src": _url(context["js_tag"](j)), "async": False}] for j in late_scripts
+    ]
+    priority = max(asset.priority for asset in [*late_styles, *late_scripts])
+    styles[:] = [css for css in styles if css not in late_styles]
+    scripts[:] = [js for js in scripts if js not in late_scripts]
+    app.add_js_file(None, priority=priority, body=LOADER.format(json.dumps(elements)))
 
 
 def prune_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Drop the registered assets this page does not use; load the rest as late as they can."""
+    """Drop the registered assets this page does not use; load the rest as late as they can.
+
+    The lists are changed in place: they are the ones ``app.add_js_file`` adds to.
+    """
     rules = app.config.site_page_assets
     html = page_html(context)
     for key in ("css_files", "script_files"):
         if key in context:
-            context[key] = [
-                loaded_late(asset, app.outdir)
+            context[key][:] = [
+                asset
                 for asset in context[key]
                 if not getattr(asset, "filename", None)
                 or needed(str(asset.filename), html, pagename, rules)
             ]
-    styles, scripts = context.get("css_files", []), context.get("script_files", [])
-    late_styles = [css for css in styles if _name(css) in AFTER_LOAD_ASSETS]
-    late_scripts = [js for js in scripts if _name(js) in AFTER_LOAD_ASSETS]
-    if late_scripts:
-        context["css_files"] = [css for css in styles if css not in late_styles]
-        context["script_files"] = [
-            *(js for js in scripts if js not in late_scripts),
-            after_load(late_styles, late_scripts, context),
-        ]
+    scripts = context.get("script_files", [])
+    for script in list(scripts):
+        load_late(app, scripts, script)
+    load_after_load(app, context)
 
 
 def lazy_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:

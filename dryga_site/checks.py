@@ -6,7 +6,16 @@ warning, and the Atom feed is read back as a feed reader would read it.
 
 from __future__ import annotations
 
+import json
+import queue
 import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,15 +23,31 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import frontmatter
+from .build import (
+    Folders,
+    base_url_of,
+    site_env,
+    site_folders,
+    sphinx_config,
+    strict_build,
+    write_conf,
+)
+from .errors import ANSI
 from .frontmatter import read_page
-from .linkcheck import Problem, parse_html
+from .linkcheck import Problem, check_links, parse_html
 from .schema import clean_post, is_draft, validate_project, validate_slug
 
 _WARNING = re.compile(
     r"^(?:(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): "
     r"(?P<message>.+)$"
 )
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: What Python's own logging prints, e.g. a kernel's ``ERROR:tornado.general:...``.
+_LOGGED = re.compile(r"^(?P<level>WARNING|ERROR|CRITICAL):(?P<name>[\w.]+):(?P<message>.*)$")
+_TRACEBACK = "Traceback (most recent call last):"
+#: Where problems of the build as a whole are reported: the site's configuration.
+BUILD = "_config.yml"
+#: Well-known sites: if none answers, there is no network to check external links with.
+PROBED_HOSTS = ("pypi.org", "github.com", "readthedocs.org")
 
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
@@ -43,16 +68,18 @@ def _project(slug: str) -> frontmatter.Schema:
     return schema
 
 
-def _posts(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "blog").glob("*") if p.suffix in (".md", ".ipynb"))
+def _posts(root: Path, folders: Folders) -> list[Path]:
+    posts = (root / folders.blog).glob("*")
+    return sorted(p for p in posts if p.suffix in (".md", ".ipynb"))
 
 
-def front_matter_problems(root: Path) -> list[Problem]:
+def front_matter_problems(root: Path, folders: Folders | None = None) -> list[Problem]:
     """Front-matter problems of every post and project page, as the build finds them."""
-    pages = [(path, clean_post, True) for path in _posts(root)]
+    folders = folders or site_folders(root)
+    pages = [(path, clean_post, True) for path in _posts(root, folders)]
     pages += [
         (path, _project(path.stem), False)
-        for path in sorted(root.glob("projects/*.md"))
+        for path in sorted((root / folders.projects).glob("*.md"))
         if path.name != "index.md"
     ]
     problems = []
@@ -74,26 +101,39 @@ def config_problems(root: Path) -> list[Problem]:
 
 
 def build_log_problems(log: str, root: Path) -> list[Problem]:
-    """Every warning and error of a Sphinx build log, one problem each."""
+    """Every warning, error and traceback of a build log, one problem each.
+
+    Sphinx's warnings are located in the file they name; what Python's logging printed (a
+    kernel's ``ERROR:...``) and tracebacks are problems of the build as a whole.
+    """
+    lines = [ANSI.sub("", raw).strip() for raw in log.splitlines()]
     problems = []
-    for raw in log.splitlines():
-        match = _WARNING.match(_ANSI.sub("", raw).strip())
-        if not match:
-            continue
-        path = match["path"] or "_config.yml"
-        try:
-            path = Path(path).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-        problems.append(Problem(path, int(match["line"] or 1), match["message"]))
+    for number, line in enumerate(lines):
+        if match := _WARNING.match(line):
+            path = match["path"] or "_config.yml"
+            try:
+                path = Path(path).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+            problems.append(Problem(path, int(match["line"] or 1), match["message"]))
+        elif match := _LOGGED.match(line):
+            message = f"{match['level']} from {match['name']}: {match['message']}"
+            problems.append(Problem(BUILD, 1, message))
+        elif line == _TRACEBACK:
+            raw = log.splitlines()[number + 1 :]
+            error = next((ANSI.sub("", t) for t in raw if t and not t[0].isspace()), "")
+            problems.append(Problem(BUILD, 1, f"a traceback in the build log: {error}"))
     return list(dict.fromkeys(problems))
 
 
-def feed_problems(html: Path, root: Path, base_url: str) -> list[Problem]:
+def feed_problems(
+    html: Path, root: Path, base_url: str, folders: Folders | None = None
+) -> list[Problem]:
     """Problems a feed reader would meet in ``blog/atom.xml``, and drafts that leaked into it."""
     import feedparser
 
-    feed_path = html / "blog" / "atom.xml"
+    folders = folders or site_folders(root)
+    feed_path = html / folders.blog / "atom.xml"
     name = _shown(feed_path, root)
     if not feed_path.is_file():
         return [Problem(name, 1, "the Atom feed was not built")]
@@ -101,7 +141,7 @@ def feed_problems(html: Path, root: Path, base_url: str) -> list[Problem]:
     if feed.bozo:
         return [Problem(name, 1, f"the feed does not parse: {feed.bozo_exception}")]
     lines = feed_path.read_text(encoding="utf-8").splitlines()
-    drafts = {path.stem for path in _posts(root) if _is_draft(path)}
+    drafts = {path.stem for path in _posts(root, folders) if _is_draft(path)}
     problems = []
     for entry in feed.entries:
         link, title = entry.get("link", ""), entry.get("title", "").strip()
@@ -120,7 +160,7 @@ def feed_problems(html: Path, root: Path, base_url: str) -> list[Problem]:
             page = link[len(base_url) :].split("#")[0]
             if not (html / page).is_file():
                 messages.append(f"{where} links to {link!r}, which is not a built page")
-            if page.startswith("blog/") and Path(page).stem in drafts:
+            if page.startswith(f"{folders.blog}/") and Path(page).stem in drafts:
                 messages.append(f"{where} is a draft, which must stay out of the feed")
         for content in entry.get("content", []):
             relative = [u for _, u in parse_html(content.value).links if not urlsplit(u).scheme]
@@ -145,3 +185,104 @@ def _shown(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def _answers(host: str, timeout: float) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def online(hosts: tuple[str, ...] = PROBED_HOSTS, timeout: float = 5.0) -> bool:
+    """Whether any of ``hosts`` answers on port 443 within ``timeout`` seconds (DNS included)."""
+    answers: queue.SimpleQueue[bool] = queue.SimpleQueue()
+    for host in hosts:
+        probe = threading.Thread(target=lambda h=host: answers.put(_answers(h, timeout)))
+        probe.daemon = True  # a hung name lookup must not keep the command from exiting
+        probe.start()
+    deadline = time.monotonic() + timeout
+    try:
+        return any(answers.get(timeout=max(0.0, deadline - time.monotonic())) for _ in hosts)
+    except queue.Empty:
+        return False
+
+
+def _line_with(path: Path, text: str) -> int:
+    """The number of the first line of ``path`` containing ``text`` (0 when none does)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return next((n for n, line in enumerate(lines, start=1) if text in line), 0)
+
+
+def _short(info: str, limit: int = 120) -> str:
+    return info if len(info) <= limit else info[: limit - 1] + "…"
+
+
+def external_problems(root: Path, say: Callable[[str], None]) -> list[Problem]:
+    """Links to other sites that are broken, from Sphinx's linkcheck builder."""
+    if not online():
+        message = (
+            f"external links not checked: no network (no answer from {', '.join(PROBED_HOSTS)})"
+        )
+        return [Problem("_config.yml", 1, message)]
+    with tempfile.TemporaryDirectory(prefix="dryga-linkcheck-") as tmp:
+        work = Path(tmp)
+        config = sphinx_config(root, nb_execution_mode="off")
+        # Links into the site itself are the internal check's job (and need no network).
+        if base := config.get("html_baseurl"):
+            config["linkcheck_ignore"] = [*config.get("linkcheck_ignore", []), re.escape(base)]
+        write_conf(work, config)
+        cmd = [sys.executable, "-m", "sphinx", "build", "-b", "linkcheck", "-q"]
+        cmd += ["-c", tmp, "-d", str(work / "doctrees"), str(root), str(work / "out")]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=site_env(root))
+        report = work / "out" / "output.json"
+        if not report.is_file():
+            say(proc.stdout + proc.stderr)
+            return [Problem("_config.yml", 1, "the external link check did not run")]
+        results = [json.loads(line) for line in report.read_text().splitlines() if line]
+    return [
+        Problem(
+            r["filename"],
+            _line_with(root / r["filename"], r["uri"]) or r["lineno"] or 1,
+            f"{r['status']} link {r['uri']}: {_short(r['info'])}",
+        )
+        for r in results
+        if r["status"] in ("broken", "timeout")
+    ]
+
+
+def check_site(
+    root: Path, external: bool, build: bool, say: Callable[[str], None]
+) -> list[Problem]:
+    """Every problem of the site as it will be published, in order; ``say`` tells progress.
+
+    The strict build (unless ``build`` is false), then the front matter, every internal link
+    and anchor of the built HTML and the Atom feed; links to other sites when ``external``.
+    """
+    if problems := config_problems(root):  # nothing builds without a readable configuration
+        return problems
+    folders = site_folders(root)
+    problems = front_matter_problems(root, folders)
+    built = True
+    if build:
+        say("Building the site strictly (jupyter-book build) ...")
+        built, log = strict_build(root)
+        build_problems = build_log_problems(log, root)
+        if not built and all(problem.path == BUILD for problem in build_problems):
+            say(log[-3000:])
+            build_problems.append(Problem(BUILD, 1, "the build failed; its log ends above"))
+        problems += build_problems
+    html = root / "_build" / "html"
+    if not built:
+        say("The build failed, so links and the feed are checked once it passes.")
+    elif not (html / "index.html").is_file():
+        problems.append(Problem("_build/html", 1, "no built site to check: build it first"))
+    else:
+        base_url = base_url_of(html)
+        problems += check_links(html, root, base_url)
+        problems += feed_problems(html, root, base_url, folders)
+        if external:
+            say("Checking links to other sites ...")
+            problems += external_problems(root, say)
+    return list(dict.fromkeys(problems))

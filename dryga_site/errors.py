@@ -22,10 +22,13 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.logging import is_suppressed_warning
 
 from .state import store
 
 logger = logging.getLogger(__name__)
+#: Terminal colour codes, as Sphinx writes them into its log and IPython into tracebacks.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def author_error(
@@ -37,17 +40,31 @@ def author_error(
     logger.error(message, location=location, type="dryga", subtype="author")
 
 
-class WarnedDocuments(std_logging.Handler):
-    """Remembers which documents drew a warning or error, across builds.
+class WarningLog(std_logging.Handler):
+    """Counts the build's warnings and remembers which documents drew one, across builds.
 
-    Warnings raised while pages are written come after Sphinx has saved its environment,
-    so the list is kept in a file of its own next to the environment.
+    Sphinx's own count is private, so the site keeps its own, skipping what
+    ``suppress_warnings`` hides as Sphinx does. Warnings raised while pages are written come
+    after Sphinx has saved its environment, so the documents are kept in a file of their own
+    next to the environment.
     """
 
     def __init__(self, app: Sphinx) -> None:
         super().__init__(std_logging.WARNING)
         self.app = app
+        self.count = 0
         self.docnames: set[str] = set()
+
+    @classmethod
+    def of(cls, app: Sphinx) -> WarningLog:
+        """The log of ``app``'s warnings, listening from the first call on."""
+        sphinx_logger = std_logging.getLogger(logging.NAMESPACE)
+        for handler in sphinx_logger.handlers:
+            if isinstance(handler, cls) and handler.app is app:
+                return handler
+        handler = cls(app)
+        sphinx_logger.addHandler(handler)
+        return handler
 
     @property
     def path(self) -> Path:
@@ -60,11 +77,17 @@ class WarnedDocuments(std_logging.Handler):
         except (OSError, ValueError):
             return set()
 
-    def save(self) -> None:
+    def finish(self) -> None:
+        """Stop listening; keep the documents that warned for the next build."""
+        std_logging.getLogger(logging.NAMESPACE).removeHandler(self)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(sorted(self.docnames)), encoding="utf-8")
 
     def emit(self, record: std_logging.LogRecord) -> None:
+        kind, subtype = getattr(record, "type", ""), getattr(record, "subtype", "")
+        if is_suppressed_warning(kind, subtype, self.app.config.suppress_warnings):
+            return
+        self.count += 1
         env = self.app.env
         location = getattr(record, "location", None)
         if isinstance(location, tuple):
@@ -84,32 +107,28 @@ def has_errors(env: BuildEnvironment, docname: str) -> bool:
     return docname in store(env).errors
 
 
-def _fail_build(app: Sphinx, exception: Exception | None) -> None:
+def reread_failed(app: Sphinx, env: BuildEnvironment, *changes: set[str]) -> list[str]:
+    """Read documents with mistakes or warnings again, so an unchanged one still fails."""
+    previous = WarningLog.of(app).previous()
+    return sorted((set(store(env).errors) | previous) & env.found_docs)
+
+
+def fail_build(app: Sphinx, exception: Exception | None) -> None:
     """Exit non-zero on author mistakes, and on any warning when ``site_fail_on_warning``.
 
     A plain ``jupyter-book build .`` would otherwise publish a broken reference with exit 0.
     """
+    warnings = WarningLog.of(app)
+    warnings.finish()
     if exception is not None or app.env is None:
         return
-    if store(app.env).errors or (app.config.site_fail_on_warning and app._warncount):
+    if store(app.env).errors or (app.config.site_fail_on_warning and warnings.count):
         app.statuscode = 1
 
 
 def setup(app: Sphinx) -> None:
-    """Connect the bookkeeping of author mistakes."""
+    """Count warnings from here on, and connect the bookkeeping of author mistakes."""
     app.add_config_value("site_fail_on_warning", True, "", bool)
-    sphinx_logger = std_logging.getLogger(logging.NAMESPACE)
-    warned = WarnedDocuments(app)
-
-    def reread_failed(app: Sphinx, env: BuildEnvironment, *changes: set[str]) -> list[str]:
-        """Read documents with mistakes or warnings again, so an unchanged one still fails."""
-        return sorted((set(store(env).errors) | warned.previous()) & env.found_docs)
-
-    def finish(app: Sphinx, exception: Exception | None) -> None:
-        sphinx_logger.removeHandler(warned)
-        warned.save()
-
-    app.connect("builder-inited", lambda app: sphinx_logger.addHandler(warned))
+    WarningLog.of(app)
     app.connect("env-get-outdated", reread_failed)
-    app.connect("build-finished", finish)
-    app.connect("build-finished", _fail_build, priority=900)
+    app.connect("build-finished", fail_build, priority=900)

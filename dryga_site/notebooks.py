@@ -18,9 +18,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from .errors import author_error
+from .errors import ANSI, author_error
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KEPT_METADATA = ("kernelspec", "language_info")
 
 

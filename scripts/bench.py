@@ -3,6 +3,7 @@
     python scripts/bench.py                   # everything (about 15 minutes on 2 cores)
     python scripts/bench.py --lighthouse-only --runs 3
     python scripts/bench.py --builds-only --posts 100 500
+    python scripts/bench.py --clean-logs 10      # ten clean builds whose logs must be clean
 
 Lighthouse (``npm ci`` installs it) runs its mobile preset against a strict build served
 gzipped on 127.0.0.1, several times per template; the median of each category is printed
@@ -28,19 +29,15 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from dryga_site.cli import STRICT
-from dryga_site.serve import serving, template_pages
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-ROOT = Path(__file__).resolve().parent.parent
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-IGNORED = shutil.ignore_patterns(
-    "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
-)
+from dryga_site.build import STRICT
+from dryga_site.serve import serving, template_pages
+from helpers import CHROMIUM_ARGS, JUPYTER_BOOK, ROOT, copy_site, jupyter_book, log_problems
+
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-CHROME_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-    " --disable-background-networking --disable-component-update --disable-sync"
-    ' --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"'
+CHROME_FLAGS = " ".join(
+    [*CHROMIUM_ARGS, "--disable-quic", '--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"']
 )
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TAGS = ("elixir", "testing", "devops", "architecture", "security", "fintech", "government")
@@ -63,11 +60,6 @@ def build(src: Path) -> tuple[float, float]:
     if proc.returncode != 0:
         sys.exit(f"build of {src} failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
     return wall, cpu
-
-
-def copy_site(dest: Path) -> Path:
-    shutil.copytree(ROOT, dest, ignore=IGNORED)
-    return dest
 
 
 def append(path: Path, text: str) -> str:
@@ -225,6 +217,32 @@ def bench_lighthouse(runs: int, html: Path | None) -> None:
         print()
 
 
+def bench_clean_logs(runs: int) -> None:
+    """``runs`` clean strict builds in a row; each log must hold no warning, error or traceback.
+
+    A clean build (fresh copy, cold notebook cache) starts and stops every kernel, where a
+    shutdown race once printed a traceback into a green build. The logs are read with the
+    parser ``check`` uses, and also searched for the bare words.
+    """
+    print(f"## Clean strict builds ({runs} in a row)\n")
+    print("| run | exit | wall s | problems in the log |")
+    print("| ---: | ---: | ---: | --- |")
+    clean = 0
+    for run in range(1, runs + 1):
+        with tempfile.TemporaryDirectory(prefix="bench-clean-") as tmp:
+            start = time.perf_counter()
+            build = jupyter_book(copy_site(Path(tmp) / "site"))
+            wall = time.perf_counter() - start
+        words = [w for w in ("Traceback", "ERROR", "Exception") if w in build.output]
+        problems = [str(p) for p in log_problems(build)] + [f"the word {w!r}" for w in words]
+        clean += build.returncode == 0 and not problems
+        shown = "; ".join(problems[:3]) or "none"
+        print(f"| {run} | {build.returncode} | {wall:.0f} | {shown} |", flush=True)
+    print(f"\n{clean} of {runs} builds clean.\n")
+    if clean != runs:
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     only = parser.add_mutually_exclusive_group()
@@ -235,7 +253,16 @@ def main() -> None:
         "--posts", type=int, nargs="*", default=[100, 500], help="synthetic blog sizes"
     )
     parser.add_argument("--html", type=Path, help="audit this build instead of building one")
+    parser.add_argument(
+        "--clean-logs",
+        type=int,
+        metavar="N",
+        help="only run N clean strict builds and check that their logs have no problem",
+    )
     args = parser.parse_args()
+    if args.clean_logs:
+        bench_clean_logs(args.clean_logs)
+        return
     if not args.lighthouse_only:
         bench_builds(args.posts)
     if not args.builds_only:

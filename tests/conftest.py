@@ -6,135 +6,53 @@ one Chromium. Without Chromium the browser tests skip (they fail under CI=true).
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
-from bs4 import BeautifulSoup
 
-from dryga_site import frontmatter
-from dryga_site.cli import STRICT
 from dryga_site.serve import serving
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-#: Front-matter lines that make a MyST page a text notebook whose code runs at build time.
-NOTEBOOK_FRONT_MATTER = """jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
-"""
-IGNORED = shutil.ignore_patterns(
-    "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
+from helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IGNORED,
+    JUPYTER_BOOK,
+    NOTEBOOK_FRONT_MATTER,
+    OFFLINE,
+    ROOT,
+    Build,
+    copy_site,
+    front_matter,
+    jupyter_book,
+    log_problems,
+    offline_env,
+    small_site,
+    soup,
+    sphinx_app,
+    tree_hashes,
 )
 
-
-OFFLINE = Path(__file__).parent / "offline"
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """A built page, parsed."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def front_matter(path: Path) -> dict:
-    """A source page's front matter, read as the build reads it (dates as text)."""
-    text = path.read_text(encoding="utf-8")
-    return frontmatter.load(frontmatter.front_matter_text(text) or "") or {}
-
-
-def offline_env(log: Path, *path: Path) -> dict[str, str]:
-    """Environment whose Python processes record and refuse non-loopback connections.
-
-    ``path`` goes first on PYTHONPATH, e.g. a site copy whose own ``dryga_site`` to load.
-    """
-    pythonpath = os.pathsep.join(str(p) for p in (*path, OFFLINE))
-    return {**os.environ, "PYTHONPATH": pythonpath, "DRYGA_BLOCKED_LOG": str(log)}
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``root`` except the build output and Python's bytecode."""
-    return {
-        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not {"_build", "__pycache__"} & set(path.relative_to(root).parts)
-    }
-
-
-@dataclass(frozen=True)
-class Build:
-    """A finished build: where its sources and HTML are, and what it printed."""
-
-    src: Path
-    html: Path
-    returncode: int
-    output: str
-
-
-def copy_site(dest: Path, src: Path = ROOT) -> Path:
-    """Copy the sources (not the build output) of the site in ``src`` into ``dest``."""
-    shutil.copytree(src, dest, ignore=IGNORED)
-    return dest
-
-
-def small_site(dest: Path, pages: dict[str, str], chapters: list[dict]) -> Path:
-    """A site with the real configuration, templates and styles, ``chapters`` and ``pages``.
-
-    With no ``chapters`` the site is its ``index`` page alone.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("_config.yml", "references.bib", "_static", "_templates"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, dest / name)
-    toc = {"format": "jb-book", "root": "index", **({"chapters": chapters} if chapters else {})}
-    (dest / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    for name, text in pages.items():
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        (dest / name).write_text(text, encoding="utf-8")
-    return dest
-
-
-def jupyter_book(
-    src: Path,
-    *args: str,
-    strict: bool = True,
-    out: Path | None = None,
-    env: dict[str, str] | None = None,
-) -> Build:
-    """Run ``jupyter-book build`` on ``src`` (strictly, unless told) and return what it made.
-
-    The build loads the copy's own ``dryga_site`` (first on PYTHONPATH), not the live tree's.
-    A plain build (``strict=False``) is what an author runs: their mistakes must fail it too.
-    """
-    cmd = [str(JUPYTER_BOOK), "build", str(src), *(STRICT if strict else []), *args]
-    if out is not None:
-        cmd += ["--path-output", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    output = ANSI.sub("", proc.stdout + proc.stderr)
-    return Build(src, (out or src) / "_build" / "html", proc.returncode, output)
+#: What the test modules import from here (kept for them; the definitions are in helpers.py).
+__all__ = [
+    "ROOT",
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "JUPYTER_BOOK",
+    "NOTEBOOK_FRONT_MATTER",
+    "IGNORED",
+    "OFFLINE",
+    "soup",
+    "front_matter",
+    "offline_env",
+    "tree_hashes",
+    "Build",
+    "copy_site",
+    "small_site",
+    "sphinx_app",
+    "jupyter_book",
+    "log_problems",
+]
 
 
 @pytest.fixture(scope="session")

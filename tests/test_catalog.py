@@ -10,16 +10,17 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, front_matter, jupyter_book, small_site, soup
+from conftest import ROOT, front_matter, jupyter_book, small_site, soup, sphinx_app
 from dryga_site.schema import validate_project
 
 PROJECT_FILES = sorted(p for p in (ROOT / "projects").glob("*.md") if p.stem != "index")
 
 
-def catalog_order() -> list[dict]:
-    """Every project's front matter in catalog order: featured first, then by order."""
+def catalog_order(html: Path) -> list[dict]:
+    """Every project's front matter (and slug), in the order the built catalog shows them."""
     metas = [{"slug": p.stem, **front_matter(p)} for p in PROJECT_FILES]
-    return sorted(metas, key=lambda m: (not m.get("featured", False), m["order"], m["title"]))
+    by_title = {meta["title"]: meta for meta in metas}
+    return [by_title[title] for title in card_titles(soup(html / "projects" / "index.html"))]
 
 
 def card_titles(page: BeautifulSoup) -> list[str]:
@@ -36,8 +37,15 @@ def test_catalog_has_a_card_for_each_of_the_30_project_pages(html: Path) -> None
     assert len(PROJECT_FILES) == 30
     page = soup(html / "projects" / "index.html")
     cards = page.select(".site-project-card")
-    assert card_titles(page) == [m["title"] for m in catalog_order()]
-    for card, meta in zip(cards, catalog_order(), strict=True):
+    shown = catalog_order(html)
+    assert sorted(m["slug"] for m in shown) == [p.stem for p in PROJECT_FILES]
+    # Featured first, and by ``order`` within each group (the small site below pins ties).
+    featured = [bool(m.get("featured")) for m in shown]
+    assert featured == sorted(featured, reverse=True)
+    for group in (True, False):
+        orders = [m["order"] for m in shown if bool(m.get("featured")) == group]
+        assert orders == sorted(orders)
+    for card, meta in zip(cards, shown, strict=True):
         link = card.select_one(".sd-card-title a")
         assert link["href"] == f"{meta['slug']}.html"
         assert (html / "projects" / link["href"]).is_file()
@@ -56,22 +64,8 @@ def test_each_project_page_shows_its_metadata_panel(html: Path) -> None:
         # Under the title, before the case study.
         assert panel.find_previous("h1") is not None
         assert panel.find_previous("h2") is None
-        fields = {
-            dt.get_text(strip=True).rstrip(":"): dd
-            for dt, dd in zip(panel.select("dt"), panel.select("dd"), strict=True)
-        }
-        assert fields["Kind"].get_text(strip=True) == meta["kind"]
-        chips = fields["Domains"].select(".site-chip") if "Domains" in fields else []
-        assert [c.get_text() for c in chips] == meta["domains"]
-        if meta["stack"]:
-            assert fields["Stack"].get_text(strip=True) == ", ".join(meta["stack"])
-        if meta["role"]:
-            assert fields["Role"].get_text(strip=True) == meta["role"]
-        links = [
-            (a.get_text(), a["href"])
-            for a in fields.get("Links", panel).select("a:not(.site-chip-link)")
-        ]
-        assert links == [(link["name"], link["url"]) for link in meta["links"]]
+        # Which fields show for which values: test_the_panel_shows_the_fields_a_project_has.
+        assert panel.select_one(".site-kind").get_text(strip=True) == meta["kind"]
         description = page.select_one('meta[name="description"]')["content"]
         assert description == meta["tagline"], path.name
 
@@ -84,7 +78,7 @@ def test_domain_chip_on_a_project_page_opens_the_filtered_catalog(html: Path) ->
 
 
 def test_home_page_shows_the_featured_projects(html: Path) -> None:
-    featured = [m["title"] for m in catalog_order() if m.get("featured")]
+    featured = [m["title"] for m in catalog_order(html) if m.get("featured")]
     assert 0 < len(featured) < 30
     section = soup(html / "index.html").select_one("section#featured-projects")
     assert card_titles(section) == featured
@@ -174,8 +168,8 @@ def visible_cards(page) -> list[str]:
     return page.locator(".site-card-col:visible .sd-card-title").all_inner_texts()
 
 
-def test_filter_by_domain_in_place_and_in_the_url(page, server) -> None:
-    payments = [m["title"] for m in catalog_order() if "payments" in m["domains"]]
+def test_filter_by_domain_in_place_and_in_the_url(page, server, html: Path) -> None:
+    payments = [m["title"] for m in catalog_order(html) if "payments" in m["domains"]]
     page.goto(server + "projects/index.html")
     count = page.locator(".site-filter-count")
     assert count.inner_text() == "Showing 30 of 30 projects"
@@ -203,13 +197,13 @@ def test_filter_by_domain_in_place_and_in_the_url(page, server) -> None:
     assert page.errors == []
 
 
-def test_filter_by_kind_with_the_keyboard_and_clear(page, server) -> None:
-    open_source = [m["title"] for m in catalog_order() if m["kind"] == "open-source"]
+def test_filter_by_kind_with_the_keyboard_and_clear(page, server, html: Path) -> None:
+    open_source = [m["title"] for m in catalog_order(html) if m["kind"] == "open-source"]
     page.goto(server + "projects/index.html?kind=open-source")
     assert visible_cards(page) == open_source
     devtools = [
         m["title"]
-        for m in catalog_order()
+        for m in catalog_order(html)
         if m["kind"] == "open-source" and "devtools" in m["domains"]
     ]
     page.get_by_role("button", name=re.compile(r"^devtools\b")).focus()
@@ -431,3 +425,80 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
     assert [a.get_text() for a in beta.select("#writing-about-this-project li a")] == ["Old note"]
     # Incremental: read again were the two edited pages, the catalogs and the note naming alpha.
     assert "0 added, 5 changed, 0 removed" in second.output
+
+
+# ------------------------------------------------- in this process: what the extension renders
+
+#: Projects whose catalog order, panels and lists of writing are known from their values alone.
+PROJECTS = {
+    "projects/alpha.md": project_page(
+        "Alpha",
+        domains=["payments", "devtools"],
+        stack=["Elixir", "PostgreSQL"],
+        role="Lead engineer",
+        links=[{"name": "Repository", "url": "https://example.com/alpha"}],
+        order=2,
+    ),
+    "projects/beta.md": project_page(
+        "Beta", kind="open-source", domains=[], featured=True, order=5
+    ),
+    "projects/gamma.md": project_page("Gamma", kind="venture", domains=["security"], order=2),
+    "projects/delta.md": project_page("Delta", featured=True, order=1),
+    "notes/old.md": post_page("Old note", "2019-05-01", "See {project}`alpha`."),
+    "notes/new.md": post_page(
+        "New note", "2021-02-03", "See {project}`alpha` and {project}`beta`."
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HTML of a small catalog site, built in this process."""
+    app = sphinx_app(catalog_site(tmp_path_factory.mktemp("catalog") / "src", PROJECTS))
+    try:
+        app.build()
+        assert app.statuscode == 0, app.warning.getvalue()
+        assert not app.warning.getvalue(), app.warning.getvalue()
+        return Path(app.outdir)
+    finally:
+        app.cleanup()
+
+
+def test_catalog_order_is_featured_then_order_then_title(rendered: Path) -> None:
+    catalog = card_titles(soup(rendered / "projects/index.html"))
+    assert catalog == ["Delta", "Beta", "Alpha", "Gamma"]
+    assert card_titles(soup(rendered / "index.html")) == ["Delta", "Beta"]
+
+
+def panel_fields(page: BeautifulSoup) -> dict[str, str]:
+    panel = page.select_one("article .site-project-meta")
+    return {
+        dt.get_text(strip=True).rstrip(":"): dd.get_text(" ", strip=True)
+        for dt, dd in zip(panel.select("dt"), panel.select("dd"), strict=True)
+    }
+
+
+def test_the_panel_shows_the_fields_a_project_has(rendered: Path) -> None:
+    alpha = soup(rendered / "projects/alpha.html")
+    assert panel_fields(alpha) == {
+        "Kind": "product",
+        "Domains": "payments devtools",
+        "Stack": "Elixir, PostgreSQL",
+        "Role": "Lead engineer",
+        "Links": "Repository",
+    }
+    link = alpha.select_one(".site-project-meta a[href^=http]")
+    assert link["href"] == "https://example.com/alpha"
+    assert panel_fields(soup(rendered / "projects/beta.html")) == {"Kind": "open-source"}
+
+
+def test_lists_of_writing_are_newest_first_and_only_where_referred_to(rendered: Path) -> None:
+    def writing(slug: str) -> list[str]:
+        page = soup(rendered / f"projects/{slug}.html")
+        return [a.get_text() for a in page.select("#writing-about-this-project li a")]
+
+    assert writing("alpha") == ["New note", "Old note"]
+    assert writing("beta") == ["New note"]
+    assert writing("gamma") == []
+    links = soup(rendered / "notes/new.html").select("article a[href^='../projects/']")
+    assert [a.get_text() for a in links] == ["Alpha", "Beta"]

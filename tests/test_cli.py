@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from conftest import ROOT, Build, copy_site, offline_env, tree_hashes
@@ -222,6 +223,19 @@ def test_front_matter_check_names_the_file_and_line(tmp_path: Path) -> None:
     assert problems[2].startswith("blog/ready.md:6: description: still the placeholder")
     assert problems[3].startswith("projects/x.md:4: kind: 'saas' is not allowed")
     assert len(problems) == 4
+
+
+def test_check_takes_its_folders_from_the_configuration(tmp_path: Path) -> None:
+    folders = {"blog_path": "writing", "projects_dir": "work"}
+    config = {"title": "Test", "sphinx": {"config": folders}}
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    for folder in folders.values():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.md").write_text("# No front matter\n", encoding="utf-8")
+    result = cli(tmp_path, "check", "--no-build")
+    named = {line.split(":", 1)[0] for line in result.stdout.splitlines()}
+    assert named == {"_build/html", "work/x.md", "writing/x.md"}, result.stdout
+    assert result.exit_code == 1
 
 
 def test_build_warnings_become_one_line_each(tmp_path: Path) -> None:
