@@ -48,6 +48,8 @@ kernelspec:
 IGNORED = shutil.ignore_patterns(
     "_build", ".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"
 )
+#: Where Jupyter Book keeps the outputs of notebooks it ran, keyed by their code.
+NOTEBOOK_CACHE = Path("_build", ".jupyter_cache")
 
 
 OFFLINE = Path(__file__).resolve().parent / "offline"
@@ -92,9 +94,15 @@ class Build:
     output: str
 
 
-def copy_site(dest: Path, src: Path = ROOT) -> Path:
-    """Copy the sources (not the build output) of the site in ``src`` into ``dest``."""
+def copy_site(dest: Path, src: Path = ROOT, *, notebook_cache: bool = False) -> Path:
+    """Copy the sources (not the build output) of the site in ``src`` into ``dest``.
+
+    With ``notebook_cache``, ``src``'s cache of notebook runs comes along: the copy's first
+    build is otherwise clean, but runs only the code that is not in the cache.
+    """
     shutil.copytree(src, dest, ignore=IGNORED)
+    if notebook_cache and (src / NOTEBOOK_CACHE).is_dir():
+        shutil.copytree(src / NOTEBOOK_CACHE, dest / NOTEBOOK_CACHE)
     return dest
 
 

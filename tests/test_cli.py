@@ -122,8 +122,11 @@ class Checked:
 
 @pytest.fixture(scope="module")
 def planted(site: Build, tmp_path_factory: pytest.TempPathFactory) -> Checked:
-    """A copy of the site with a new notebook draft and a broken link and anchor, checked."""
-    src = copy_site(tmp_path_factory.mktemp("planted") / "src", site.src)
+    """A copy of the site with a new notebook draft and a broken link and anchor, checked.
+
+    The copy brings the session build's notebook cache, so only the new post's code runs.
+    """
+    src = copy_site(tmp_path_factory.mktemp("planted") / "src", site.src, notebook_cache=True)
     created = cli(src, "new", "post", DRAFT_TITLE, "--tags", "testing", "--notebook")
     assert created.exit_code == 0, created.output
     with (src / "about.md").open("a", encoding="utf-8") as about:

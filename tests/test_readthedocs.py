@@ -11,7 +11,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, copy_site
+from conftest import ROOT, Build, copy_site
 
 CANONICAL = "https://example-docs.readthedocs.io/en/latest/"
 
@@ -24,11 +24,15 @@ def test_config_pins_python_311() -> None:
 
 
 @pytest.mark.slow
-def test_build_commands_fill_readthedocs_output(tmp_path: Path) -> None:
-    """Run the build commands (dependencies are already installed here)."""
+def test_build_commands_fill_readthedocs_output(site: Build, tmp_path: Path) -> None:
+    """Run the build commands (dependencies are already installed here).
+
+    The checkout brings the session build's notebook cache: the build is clean, but code
+    that already ran is not run again.
+    """
     config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
     commands = [c for c in config["build"]["commands"] if "pip install" not in c]
-    src = copy_site(tmp_path / "checkout")
+    src = copy_site(tmp_path / "checkout", site.src, notebook_cache=True)
     output = tmp_path / "rtd-output"
     env = {
         **os.environ,
