@@ -21,6 +21,7 @@ from helpers import (
     NOTEBOOK_FRONT_MATTER,
     OFFLINE,
     ROOT,
+    STRICT,
     Build,
     copy_site,
     front_matter,
@@ -36,6 +37,7 @@ from helpers import (
 #: What the test modules import from here (kept for them; the definitions are in helpers.py).
 __all__ = [
     "ROOT",
+    "STRICT",
     "CHROMIUM",
     "CHROMIUM_ARGS",
     "JUPYTER_BOOK",
