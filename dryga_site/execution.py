@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 PROVISIONER = "dryga-fenced"
 #: The only variables of the build's environment a kernel sees; HOME and TMPDIR are its room.
 KERNEL_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "SOURCE_DATE_EPOCH")
+#: Kept caches (matplotlib's font list): built afresh, it can print a notice into a cell.
+KERNEL_CACHE = "XDG_CACHE_HOME"
 #: Marks every process a kernel starts, so the ones that leave its process group are found too.
 KERNEL_MARK = "DRYGA_SITE_KERNEL"
 #: Folders of a site that are not sources: the build's own output, caches and tools.
@@ -135,7 +137,14 @@ class FencedProvisioner(LocalProvisioner):  # type: ignore[misc]
         kept = {k: env[k] for k in KERNEL_ENV if k in env}
         kept.update({k: v for k, v in env.items() if k.startswith("JPY_")})
         kept.update(self.kernel_spec.env or {})
-        kwargs["env"] = {**kept, "HOME": room, "TMPDIR": room, KERNEL_MARK: self.kernel_id}
+        cache = env.get(KERNEL_CACHE) or os.path.expanduser("~/.cache")
+        kwargs["env"] = {
+            **kept,
+            "HOME": room,
+            "TMPDIR": room,
+            KERNEL_CACHE: cache,
+            KERNEL_MARK: self.kernel_id,
+        }
         return kwargs
 
     async def cleanup(self, restart: bool = False) -> None:
@@ -208,7 +217,7 @@ def neutral(text: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
     return text
 
 
-def timeout_problem(metadata: dict[str, Any], ceiling: int) -> str | None:
+def settings_problem(metadata: dict[str, Any], ceiling: int) -> str | None:
     """Why a post's own settings may not run, if they may not."""
     settings = metadata.get("mystnb") or {}
     for key in settings:
@@ -241,7 +250,7 @@ class FencedParser(Parser):  # type: ignore[misc]
         if reader is None:
             return super().parse(inputstring, document)
         metadata = reader.read(inputstring).metadata
-        problem = timeout_problem(metadata, app.config.nb_execution_timeout)
+        problem = settings_problem(metadata, app.config.nb_execution_timeout)
         if problem:
             return author_error(env, env.docname, problem, _line_of(inputstring, problem))
         root = Path(app.srcdir)
