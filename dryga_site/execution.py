@@ -252,7 +252,8 @@ class FencedParser(Parser):  # type: ignore[misc]
         metadata = reader.read(inputstring).metadata
         problem = settings_problem(metadata, app.config.nb_execution_timeout)
         if problem:
-            return author_error(env, env.docname, problem, _line_of(inputstring, problem))
+            source = Path(path).read_text(encoding="utf-8")  # as written, before other readers
+            return author_error(env, env.docname, problem, _line_of(source, problem))
         root = Path(app.srcdir)
         before = source_hashes(root)
         try:
