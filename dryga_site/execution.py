@@ -147,6 +147,18 @@ class FencedProvisioner(LocalProvisioner):  # type: ignore[misc]
         }
         return kwargs
 
+    async def send_signal(self, signum: int) -> None:
+        """At shutdown, end the kernel at once instead of interrupting it first.
+
+        jupyter_client interrupts a kernel, then asks it over ZMQ to shut down; a kernel still
+        busy (a cell that timed out) then replies on a socket its shutdown has closed, and
+        logs a ZMQError traceback. The build needs nothing from a kernel after its last cell.
+        """
+        if signum == signal.SIGINT and self.parent is not None and self.parent.shutting_down:
+            await self.kill()
+        else:
+            await super().send_signal(signum)
+
     async def cleanup(self, restart: bool = False) -> None:
         """End what the kernel left running: its process group and any marked process."""
         await super().cleanup(restart)
