@@ -63,8 +63,10 @@ def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
         for node in outputs:
             node.parent.remove(node)
         return
-    tracebacks = list(doctree.findall(_is_traceback))
-    line = _cell_line(env, tracebacks[-1]) if tracebacks else None
+    # The failing cell printed a traceback, or else (a time-out) it is the last cell that ran.
+    ran = [n for n in doctree.findall(nodes.container) if n.get("exec_count") is not None]
+    failed = [*ran, *doctree.findall(_is_traceback)]
+    line = _cell_line(env, failed[-1]) if failed else None
     for node in outputs:
         node.parent.remove(node)
     details = ANSI.sub("", run["traceback"] or "")
