@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,20 +202,3 @@ def test_stored_outputs_and_widgets_are_not_published(fenced: Fenced) -> None:
 def test_artefacts_of_earlier_builds_are_not_published(fenced: Fenced) -> None:
     assert not (fenced.build.html / "reports/blog/old.err.log").exists()
     assert not (fenced.build.html / "blog/gone.ipynb").exists()
-
-
-@pytest.mark.slow
-def test_ten_strict_builds_in_a_row_print_no_traceback(tmp_path: Path) -> None:
-    """Each build starts and shuts down a kernel per post, from scratch: no shutdown race."""
-    posts = {
-        f"blog/p{n}.md": post(f"Post {n}", f'date: "2020-01-0{n}"\n', cell(f"print({n})"))
-        for n in range(1, 4)
-    }
-    root = small_site(
-        tmp_path / "src", {"index.md": "# Home\n\nHome.\n", **posts}, [{"glob": "blog/*"}]
-    )
-    for attempt in range(10):
-        build = jupyter_book(root, "--all")
-        assert build.returncode == 0, build.output[-3000:]
-        assert not re.search(r"Traceback|ERROR|Exception", build.output), (attempt, build.output)
-        shutil.rmtree(root / "_build")
