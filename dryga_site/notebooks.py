@@ -8,6 +8,7 @@ shows when and with which Python, and offers the executed notebook as ``<page>.i
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,17 +16,19 @@ from typing import Any
 
 import nbformat
 from docutils import nodes
+from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .errors import ANSI, author_error
+from .execution import machine_paths, neutral
 
 KEPT_METADATA = ("kernelspec", "language_info")
 
 
 def _run(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
-    """myst-nb's record of running ``docname``'s code, if it ran."""
-    return getattr(env, "nb_metadata", {}).get(docname, {}).get("exec_data")
+    """myst-nb's record of running ``docname``'s code in this build or a cached one, if it ran."""
+    return NbMetadataCollector.get_exec_data(env, docname)
 
 
 def _is_traceback(node: nodes.Node) -> bool:
@@ -42,15 +45,29 @@ def _cell_line(env: BuildEnvironment, node: nodes.Element) -> int | None:
     return source_map[node["cell_index"]]
 
 
+def _is_output(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Element) and "cell_output" in node["classes"]
+
+
 def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
-    """Turn a failed run into one author error at the failing cell; publish no traceback."""
+    """Turn a failed run into one author error at the failing cell; publish no traceback.
+
+    Outputs not made by a successful run (a committed notebook's stored ones) are dropped.
+    """
     env = app.env
     run = _run(env, env.docname)
-    if not run or run["succeeded"]:
+    if run and run["succeeded"]:
         return
-    tracebacks = list(doctree.findall(_is_traceback))
-    line = _cell_line(env, tracebacks[-1]) if tracebacks else None
-    for node in tracebacks:
+    outputs = list(doctree.findall(_is_output))
+    if not run:
+        for node in outputs:
+            node.parent.remove(node)
+        return
+    # The failing cell printed a traceback, or else (a time-out) it is the last cell that ran.
+    ran = [n for n in doctree.findall(nodes.container) if n.get("exec_count") is not None]
+    failed = [*ran, *doctree.findall(_is_traceback)]
+    line = _cell_line(env, failed[-1]) if failed else None
+    for node in outputs:
         node.parent.remove(node)
     details = ANSI.sub("", run["traceback"] or "")
     if run["error"] == "CellTimeoutError":
@@ -81,19 +98,37 @@ def add_run_context(
     }
 
 
+def _neutral_outputs(cell: nbformat.NotebookNode, rules: list) -> None:
+    """Rewrite the build machine's absolute paths in a code cell's text outputs."""
+    for output in cell.get("outputs", []):
+        fields = [(output, "text")] if "text" in output else []
+        fields += [(output.get("data", {}), mime) for mime in output.get("data", {})]
+        for holder, key in fields:
+            if isinstance(holder[key], str):
+                holder[key] = neutral(holder[key], rules)
+
+
 def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
-    """Copy each executed notebook next to its page, without build-only metadata."""
+    """Copy each executed notebook next to its page, without build-only metadata.
+
+    Outputs carry no machine paths, like the page's; a download whose post no longer ran is removed.
+    """
     if exception is not None or app.builder.format != "html":
         return
     executed = Path(app.env.mystnb_config.output_folder)
-    for docname in getattr(app.env, "nb_metadata", {}):
+    rules = machine_paths(os.fspath(app.srcdir))
+    published = set()
+    for docname in sorted(app.env.found_docs):
         run = _run(app.env, docname)
-        if not run or not run["succeeded"] or docname not in app.env.found_docs:
+        if not run or not run["succeeded"]:
             continue
         source, target = executed / f"{docname}.ipynb", Path(app.outdir, f"{docname}.ipynb")
+        published.add(target)
         if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
             continue  # published from this run already
         notebook = nbformat.read(source, as_version=4)
+        for cell in notebook.cells:
+            _neutral_outputs(cell, rules)
         notebook.metadata = {
             k: notebook.metadata[k] for k in KEPT_METADATA if k in notebook.metadata
         }
@@ -104,6 +139,8 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         nbformat.validate(notebook)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
+    for stale in set(Path(app.outdir).rglob("*.ipynb")) - published:
+        stale.unlink()
 
 
 def setup(app: Sphinx) -> None:
