@@ -11,9 +11,9 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import (
+    ablog_adapter,
     assets,
     backlinks,
-    blog,
     catalog,
     citations,
     errors,
@@ -22,7 +22,6 @@ from . import (
     math,
     notebooks,
     numbering,
-    posts,
     seo,
     state,
 )
@@ -40,15 +39,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
         assets,
         catalog,
         backlinks,
-        posts,
-        notebooks,
-        blog,
-        math,
+            notebooks,
+            math,
         citations,
         margins,
         numbering,
     ):
         module.setup(app)
+    ablog_adapter.setup(app)  # after ablog's own setup: it takes over ablog's page writers
     # Jupyter Book always passes its comment-service settings (``html.comments``);
     # the site loads no comment service, so accept the value and leave it unused.
     app.add_config_value("comments_config", {}, "html")
