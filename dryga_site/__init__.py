@@ -23,6 +23,7 @@ from . import (
     notebooks,
     numbering,
     seo,
+    sitemap,
     state,
 )
 
@@ -44,6 +45,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         citations,
         margins,
         numbering,
+        sitemap,
     ):
         module.setup(app)
     ablog_adapter.setup(app)  # after ablog's own setup: it takes over ablog's page writers

@@ -43,7 +43,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import docname_join
 
-from . import frontmatter
+from . import frontmatter, sitemap
 from .errors import author_error
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -455,7 +455,7 @@ class ListingPages:
         for pagename, context, template in self.writers["generate_archive_pages"](app):
             fingerprint = _digest(shared, pagename, template, _shape(context, self.keys))
             if self.unchanged(pagename, fingerprint):
-                keep_in_sitemap(app, pagename)
+                sitemap.list_page(app, pagename)
                 continue
             yield pagename, context, template
         yield from self.feed(app, shared)
@@ -491,18 +491,6 @@ class ListingPages:
     def finish_feed(self, app: Sphinx, exception: Exception | None) -> None:
         if exception is None and self.feed_written:
             absolute_feed_links(app)
-
-
-def keep_in_sitemap(app: Sphinx, pagename: str) -> None:
-    """List a page that was not written again in the sitemap, as if it had been.
-
-    sphinx-sitemap lists the pages written by the build at hand; its per-page handler is
-    called for a listing page that kept last build's file.
-    """
-    if "sphinx_sitemap" in app.extensions:
-        from sphinx_sitemap import add_html_link
-
-        add_html_link(app, pagename, "", {}, None)
 
 
 def _absolute(blog_page: str, post_url: str, link: str) -> str:
