@@ -45,6 +45,7 @@ from sphinx.util import docname_join
 
 from . import frontmatter, sitemap
 from .errors import author_error
+from .schema import is_draft, post_date
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 EXCERPT_WRAPPER = re.compile(r'\A\s*<p class="ablog-post-excerpt">(?P<inner>.*)</p>\s*\Z', re.S)
@@ -322,6 +323,19 @@ def visible_relations(
     return {d: (step(rel[1], 1), step(rel[2], 2)) for d, rel in relations.items()}
 
 
+def keep_hidden_posts_out_of_search(app: Sphinx) -> list[Any]:
+    """Before the search index is written: not even a hidden post's name stays in it.
+
+    Their pages are marked ``nosearch``, so no word finds them, but Sphinx still lists
+    every page's name and title in the index.
+    """
+    indexer = getattr(app.builder, "indexer", None)
+    hidden = blog_state(app.env).get("hidden", set())
+    if indexer is not None and hidden:
+        indexer.prune(set(app.env.all_docs) - hidden)
+    return []
+
+
 def hide_hidden_relations(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -525,19 +539,20 @@ def absolute_feed_links(app: Sphinx) -> None:
 
 
 def scheduled_notes(root: Path, folder: str = "blog", today: date | None = None) -> list[str]:
-    """``blog/x.md: scheduled for 2027-01-05`` for each post dated after ``today``."""
+    """``blog/x.md: scheduled for 2027-01-05`` for each post (``.md`` or ``.ipynb``) dated
+    after ``today``; read with the build's front-matter reader and post schema."""
     today = today or date.today()
     notes = []
-    for path in sorted(Path(root, folder).glob("*.md")):
-        text = frontmatter.front_matter_text(path.read_text(encoding="utf-8"))
-        try:
-            meta = frontmatter.load(text or "") or {}
-            day = date.fromisoformat(str(meta.get("date", ""))[:10])
-        except Exception:  # noqa: BLE001 (a bad date is the build's to report)
+    for path in sorted(Path(root, folder).glob("*")):
+        if path.suffix not in (".md", ".ipynb"):
             continue
-        if isinstance(meta, dict) and meta.get("blogpost") is True and day > today:
-            if not frontmatter.flag(meta, "draft"):
-                notes.append(f"{path.relative_to(root).as_posix()}: scheduled for {day}")
+        name = path.relative_to(root).as_posix()
+        meta = frontmatter.read_page(name, path.read_text(encoding="utf-8"), in_blog=True).meta
+        if meta.get("blogpost") is not True or is_draft(meta):
+            continue
+        day = post_date(meta["date"])
+        if day > today:
+            notes.append(f"{name}: scheduled for {day.isoformat()}")
     return notes
 
 
@@ -555,5 +570,6 @@ def setup(app: Sphinx) -> None:
     app.connect("html-page-context", pages.add_excerpt_helper)
     app.connect("html-page-context", hide_hidden_relations)
     app.connect("html-collect-pages", pages.collect, priority=499)  # where ablog's were
+    app.connect("html-collect-pages", keep_hidden_posts_out_of_search)
     app.connect("build-finished", pages.finish_feed)
     app.connect("build-finished", pages.save)

@@ -1,0 +1,211 @@
+"""Drafts and scheduled posts stay off every published page; edits rebuild what a clean build
+would; ablog's private parts the adapter relies on are still there.
+
+Two small fixture sites with the real configuration and templates: one with a draft, a
+scheduled post and a page linking to both; one edited between builds and compared with a
+clean build of the same sources.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import ablog.blog
+import ablog.post
+import feedparser
+import pytest
+from click.testing import CliRunner
+from sphinx.events import EventManager
+
+from conftest import Build, jupyter_book, soup
+from dryga_site import ablog_adapter
+from dryga_site.cli import main
+from test_blog import Fixture, fixture_site, post
+
+DUE = "2099-01-05"
+STAMP = re.compile(rb'Outputs generated on <time datetime="[^"]*">[^<]*</time>')
+
+
+# ablog's private parts, used by dryga_site/ablog_adapter.py only -----------------------------
+
+
+def test_ablog_still_has_the_cut_off_day_and_the_shared_blog_state() -> None:
+    assert isinstance(ablog.blog.TOMORROW, datetime)
+    assert ablog.blog.TOMORROW.time() == datetime.min.time()
+    assert isinstance(vars(ablog.blog.Blog)["_dict"], dict)
+    assert "self.__dict__ = self._dict" in inspect.getsource(ablog.blog.Blog.__init__)
+    assert "TOMORROW" in inspect.getsource(ablog.blog.Blog.register)
+
+
+def test_ablog_still_wraps_excerpts_and_writes_pages_from_these_handlers() -> None:
+    assert "ablog-post-excerpt" in inspect.getsource(ablog.blog.Post.to_html)
+    wrapped = '<p class="ablog-post-excerpt"><p>Lead.</p>\n</p>\n'
+    assert ablog_adapter.excerpt_inside(wrapped) == "<p>Lead.</p>\n"
+    for name in ablog_adapter.ABLOG_PAGE_WRITERS:
+        assert inspect.isgeneratorfunction(getattr(ablog.post, name)), name
+    source = inspect.getsource(ablog.setup)
+    assert all(
+        f'"html-collect-pages", {name}' in source for name in ablog_adapter.ABLOG_PAGE_WRITERS
+    )
+
+
+def test_sphinx_listeners_can_still_be_found_and_disconnected() -> None:
+    events = EventManager(None)  # type: ignore[arg-type]
+    events.add("html-collect-pages")  # an html builder event
+    listener_id = events.connect("html-collect-pages", ablog.post.generate_atom_feeds, 500)
+    (listener,) = events.listeners["html-collect-pages"]
+    assert (listener.id, listener.handler) == (listener_id, ablog.post.generate_atom_feeds)
+
+
+def test_a_post_dated_after_today_is_scheduled() -> None:
+    tomorrow = ablog_adapter.first_unpublished_day()
+    assert ablog_adapter.post_state({}, tomorrow - timedelta(seconds=1)) == "published"
+    assert ablog_adapter.post_state({}, tomorrow) == "scheduled"
+    assert ablog_adapter.post_state({"draft": "true"}, tomorrow - timedelta(days=9)) == "draft"
+    assert ablog_adapter.post_state({}, None) == "draft"
+
+
+# Drafts and scheduled posts ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hidden(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    """Posts in table-of-contents order: a draft and a scheduled post between two published."""
+    return fixture_site(
+        tmp_path_factory.mktemp("hidden"),
+        {
+            "a-first": post("First", 'date: "2020-01-01"\ntags: [shared]\n', notebook=False),
+            "b-secret": post(
+                "Secret",
+                'date: "2020-06-01"\ndraft: true\ntags: [shared, sketch]\n',
+                notebook=False,
+            ),
+            "c-future": post("Future", f'date: "{DUE}"\ntags: [shared, later]\n', notebook=False),
+            "d-last": post("Last", 'date: "2021-01-01"\ntags: [shared]\n', notebook=False),
+            "e-linker": post(
+                "Linker",
+                'date: "2019-05-05"\ntags: [shared]\n',
+                "\nSee [the sketch](b-secret.md).\n\nAnd {doc}`c-future`.\n",
+                notebook=False,
+            ),
+        },
+    )
+
+
+def published_pages(html: Path) -> list[Path]:
+    """Every page a reader can reach from the site, except the one that links to hidden posts."""
+    hidden = {"b-secret.html", "c-future.html", "e-linker.html", "drafts.html"}
+    return [p for p in html.rglob("*.html") if p.name not in hidden and "_static" not in p.parts]
+
+
+def test_links_from_a_published_page_to_hidden_posts_are_one_line_each(hidden: Fixture) -> None:
+    build = hidden.build
+    assert build.returncode != 0 and "Traceback" not in build.output
+    errors = [line for line in build.output.splitlines() if "ERROR" in line]
+    assert len(errors) == 2, errors
+    linker = r"blog/e-linker\.md:\d+: ERROR: links to blog/"
+    assert re.search(linker + r"b-secret\.md, which is a draft", errors[0])
+    assert re.search(linker + rf"c-future\.md, which is scheduled for {DUE}", errors[1])
+
+
+def test_hidden_posts_appear_on_no_published_page(hidden: Fixture) -> None:
+    html = hidden.build.html
+    pages = published_pages(html)
+    assert {"index.html", "blog.html", "archive.html", "shared.html", "a-first.html"} <= {
+        p.name for p in pages
+    }
+    extras = [html / "sitemap.xml", html / "searchindex.js"]
+    for page in pages + extras:
+        text = page.read_text(encoding="utf-8")
+        for leak in ("b-secret", "c-future", "Secret", "Future"):
+            assert leak not in text, f"{page.relative_to(html)} shows {leak}"
+    assert not (html / "blog/tag/later.html").exists()
+    assert not (html / "blog/tag/sketch.html").exists()
+    listed = [a["href"] for a in soup(html / "blog.html").select(".post-list__title a")]
+    assert listed == ["blog/d-last.html", "blog/a-first.html", "blog/e-linker.html"]
+    feed = feedparser.parse((html / "blog/atom.xml").read_bytes())
+    assert [e.title for e in feed.entries] == ["Last", "First", "Linker"]
+    for entry in feed.entries[:2]:  # the linker's own text is the error reported above
+        assert "b-secret" not in str(entry) and "c-future" not in str(entry)
+
+
+def test_next_and_prev_skip_hidden_posts(hidden: Fixture) -> None:
+    html = hidden.build.html
+    first, last = soup(html / "blog/a-first.html"), soup(html / "blog/d-last.html")
+    assert first.select_one('link[rel="next"]')["href"] == "d-last.html"
+    assert last.select_one('link[rel="prev"]')["href"] == "a-first.html"
+    assert first.select_one(".post-nav__newer")["href"] == "d-last.html"
+    assert first.select_one(".post-nav__older")["href"] == "e-linker.html"
+
+
+def test_hidden_posts_are_built_for_their_author_and_say_what_they_are(hidden: Fixture) -> None:
+    html = hidden.build.html
+    future, secret = soup(html / "blog/c-future.html"), soup(html / "blog/b-secret.html")
+    assert future.select_one(".post-line span").get_text() == "Scheduled for January 5, 2099"
+    assert future.select_one(".post-line time")["datetime"] == DUE
+    assert secret.select_one(".post-line span").get_text() == "Draft"
+    for page in (future, secret):
+        assert page.select_one('meta[name="robots"]')["content"] == "noindex"
+        assert not page.select(".post-nav")
+
+
+def test_check_says_which_posts_are_scheduled(hidden: Fixture) -> None:
+    result = CliRunner().invoke(main, ["--root", str(hidden.build.src), "check", "--no-build"])
+    assert f"blog/c-future.md: scheduled for {DUE}" in result.output.splitlines()
+    assert "b-secret.md: scheduled" not in result.output  # a draft is not scheduled
+    notes = ablog_adapter.scheduled_notes(hidden.build.src, today=date(2099, 1, 5))
+    assert notes == []  # due today: published
+
+
+def test_the_feed_is_dated_by_its_newest_entry(hidden: Fixture) -> None:
+    feed = feedparser.parse((hidden.build.html / "blog/atom.xml").read_bytes())
+    assert feed.feed.updated == max(e.updated for e in feed.entries)
+
+
+def test_the_environment_keeps_no_copy_of_each_post(hidden: Fixture) -> None:
+    pickled = hidden.build.src / "_build/.doctrees/environment.pickle"
+    env = pickle.loads(pickled.read_bytes())
+    records = [record for records in env.ablog_posts.values() for record in records]
+    assert len(records) == 5
+    for record in records:
+        assert {"date", "update", "excerpt", "doctree", "section", "title"} <= set(record)
+        assert record["doctree"] is None and record["excerpt"]
+
+
+# Edits rebuild exactly what a clean build would ---------------------------------------------
+
+
+def outputs(build: Build) -> dict[str, bytes]:
+    return {
+        p.relative_to(build.html).as_posix(): STAMP.sub(b"", p.read_bytes())
+        for p in build.html.rglob("*")
+        if p.is_file() and p.name != ".buildinfo"
+    }
+
+
+def test_an_edited_post_rebuilds_to_what_a_clean_build_gives(tmp_path: Path) -> None:
+    posts = {
+        f"p{n}": post(f"Post {n}", f'date: "202{n}-03-04"\ntags: [t{n % 2}]\n', notebook=False)
+        for n in range(4)
+    }
+    site = fixture_site(tmp_path / "site", posts, "strict").build.src
+    edited = {
+        "blog/p1.md": posts["p1"] + "\nA sentence added at the end.\n",
+        "blog/p2.md": posts["p2"].replace("The lead paragraph", "The new lead paragraph"),
+    }
+    for name, text in edited.items():
+        (site / name).write_text(text, encoding="utf-8")
+    incremental = jupyter_book(site)
+    assert incremental.returncode == 0, incremental.output[-3000:]
+    assert re.search(r"updating environment: 0 added, [23] changed", incremental.output)
+    clean = jupyter_book(site, out=tmp_path / "clean")
+    assert clean.returncode == 0, clean.output[-3000:]
+    mine, theirs = outputs(incremental), outputs(clean)
+    assert sorted(mine) == sorted(theirs)
+    assert [name for name in mine if mine[name] != theirs[name]] == []
+    excerpts = soup(incremental.html / "blog.html").select(".post-excerpt")
+    assert "The new lead paragraph of Post 2." in [e.get_text(strip=True) for e in excerpts]
