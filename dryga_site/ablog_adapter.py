@@ -52,6 +52,9 @@ EXCERPT_WRAPPER = re.compile(r'\A\s*<p class="ablog-post-excerpt">(?P<inner>.*)<
 #: ablog's page writers, which run on every build; this module runs them when needed.
 ABLOG_PAGE_WRITERS = ("generate_archive_pages", "generate_atom_feeds")
 PUBLISHED, DRAFT, SCHEDULED = "published", "draft", "scheduled"
+#: A node attribute: set it true on a part of a post the feed leaves out (e.g. a list that
+#: only makes sense on the page). HTML writers ignore unknown attributes.
+NOT_IN_FEED = "site_not_in_feed"
 
 
 class YearOnlyDate(datetime):
@@ -494,7 +497,7 @@ class ListingPages:
             return
         for post in posts:
             if post.doctree is None:
-                post.doctree = app.env.get_doctree(post.docname)
+                post.doctree = feed_copy(app.env.get_doctree(post.docname))
         yield from self.writers["generate_atom_feeds"](app)
         self.feed_written = True
 
@@ -505,6 +508,14 @@ class ListingPages:
     def finish_feed(self, app: Sphinx, exception: Exception | None) -> None:
         if exception is None and self.feed_written:
             absolute_feed_links(app)
+
+
+def feed_copy(doctree: nodes.document) -> nodes.document:
+    """A post's page as its feed entry shows it: without the parts marked ``NOT_IN_FEED``."""
+    for node in list(doctree.findall(nodes.Element)):
+        if node.get(NOT_IN_FEED) and node.parent is not None:
+            node.parent.remove(node)
+    return doctree
 
 
 def _absolute(blog_page: str, post_url: str, link: str) -> str:

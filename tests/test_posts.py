@@ -19,6 +19,8 @@ import ablog.post
 import feedparser
 import pytest
 from click.testing import CliRunner
+from docutils import nodes
+from docutils.utils import new_document
 from sphinx.events import EventManager
 
 from conftest import Build, jupyter_book, soup
@@ -59,6 +61,15 @@ def test_sphinx_listeners_can_still_be_found_and_disconnected() -> None:
     listener_id = events.connect("html-collect-pages", ablog.post.generate_atom_feeds, 500)
     (listener,) = events.listeners["html-collect-pages"]
     assert (listener.id, listener.handler) == (listener_id, ablog.post.generate_atom_feeds)
+
+
+def test_parts_marked_not_in_feed_are_left_out_of_the_feed_copy() -> None:
+    doctree = new_document("post")
+    kept = nodes.paragraph("", "Kept.")
+    left_out = nodes.section("", nodes.title("", "References"))
+    left_out[ablog_adapter.NOT_IN_FEED] = True
+    doctree += [kept, left_out]
+    assert ablog_adapter.feed_copy(doctree).astext() == "Kept."
 
 
 def test_a_post_dated_after_today_is_scheduled() -> None:
