@@ -9,6 +9,7 @@ clean build of the same sources.
 from __future__ import annotations
 
 import inspect
+import json
 import pickle
 import re
 from datetime import date, datetime, timedelta
@@ -17,18 +18,22 @@ from pathlib import Path
 import ablog.blog
 import ablog.post
 import feedparser
+import nbformat
 import pytest
 from click.testing import CliRunner
 from docutils import nodes
 from docutils.utils import new_document
 from sphinx.events import EventManager
 
-from conftest import Build, jupyter_book, soup
+from conftest import ROOT, Build, jupyter_book, small_site, soup
 from dryga_site import ablog_adapter
 from dryga_site.cli import main
+from dryga_site.cli import notebook_post as notebook_text
 from test_blog import Fixture, fixture_site, post
 
 DUE = "2099-01-05"
+#: The fixture's published posts; the .ipynb one is listed like the others.
+NEWEST_FIRST = ["d-last", "f-notebook", "a-first", "e-linker"]
 STAMP = re.compile(rb'Outputs generated on <time datetime="[^"]*">[^<]*</time>')
 
 
@@ -85,26 +90,45 @@ def test_a_post_dated_after_today_is_scheduled() -> None:
 
 @pytest.fixture(scope="module")
 def hidden(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
-    """Posts in table-of-contents order: a draft and a scheduled post between two published."""
-    return fixture_site(
-        tmp_path_factory.mktemp("hidden"),
-        {
-            "a-first": post("First", 'date: "2020-01-01"\ntags: [shared]\n', notebook=False),
-            "b-secret": post(
-                "Secret",
-                'date: "2020-06-01"\ndraft: true\ntags: [shared, sketch]\n',
-                notebook=False,
-            ),
-            "c-future": post("Future", f'date: "{DUE}"\ntags: [shared, later]\n', notebook=False),
-            "d-last": post("Last", 'date: "2021-01-01"\ntags: [shared]\n', notebook=False),
-            "e-linker": post(
-                "Linker",
-                'date: "2019-05-05"\ntags: [shared]\n',
-                "\nSee [the sketch](b-secret.md).\n\nAnd {doc}`c-future`.\n",
-                notebook=False,
-            ),
-        },
+    """Posts in table-of-contents order: a draft and a scheduled post between two published;
+    the hidden two write about a project, whose page must not list them."""
+    about_sage = "\nIt builds on {project}`sage`.\n"
+    posts = {
+        "a-first": post("First", 'date: "2020-01-01"\ntags: [shared]\n', notebook=False),
+        "b-secret": post(
+            "Secret",
+            'date: "2020-06-01"\ndraft: true\ntags: [shared, sketch]\n',
+            about_sage,
+            notebook=False,
+        ),
+        "c-future": post(
+            "Future", f'date: "{DUE}"\ntags: [shared, later]\n', about_sage, notebook=False
+        ),
+        "d-last": post("Last", 'date: "2021-01-01"\ntags: [shared]\n', notebook=False),
+        "e-linker": post(
+            "Linker",
+            'date: "2019-05-05"\ntags: [shared]\n',
+            "\nSee [the sketch](b-secret.md).\n\nAnd {doc}`c-future`.\n",
+            notebook=False,
+        ),
+    }
+    pages = {f"blog/{slug}.md": text for slug, text in posts.items()}
+    pages["blog/f-notebook.ipynb"] = notebook_post()
+    pages["index.md"] = "# Home\n\n```{postlist} 3\n```\n"
+    pages["projects/sage.md"] = (ROOT / "projects/sage.md").read_text(encoding="utf-8")
+    root = tmp_path_factory.mktemp("hidden")
+    small_site(root, pages, [{"glob": "projects/*"}, {"glob": "blog/*"}])
+    return Fixture(jupyter_book(root, strict=False), posts)
+
+
+def notebook_post() -> str:
+    """A published post written as a Jupyter notebook: its front matter is the metadata."""
+    notebook = nbformat.from_dict(json.loads(notebook_text("Notebook", ["shared"], date.today())))
+    notebook.metadata.update(
+        draft=False, date="2020-03-03", tags=["shared", "notebooks"], description="A notebook."
     )
+    notebook.cells = [notebook.cells[0]]  # its lead; no code to run
+    return nbformat.writes(notebook)
 
 
 def published_pages(html: Path) -> list[Path]:
@@ -126,7 +150,7 @@ def test_links_from_a_published_page_to_hidden_posts_are_one_line_each(hidden: F
 def test_hidden_posts_appear_on_no_published_page(hidden: Fixture) -> None:
     html = hidden.build.html
     pages = published_pages(html)
-    assert {"index.html", "blog.html", "archive.html", "shared.html", "a-first.html"} <= {
+    assert {"index.html", "blog.html", "archive.html", "shared.html", "sage.html"} <= {
         p.name for p in pages
     }
     extras = [html / "sitemap.xml", html / "searchindex.js"]
@@ -134,13 +158,14 @@ def test_hidden_posts_appear_on_no_published_page(hidden: Fixture) -> None:
         text = page.read_text(encoding="utf-8")
         for leak in ("b-secret", "c-future", "Secret", "Future"):
             assert leak not in text, f"{page.relative_to(html)} shows {leak}"
+    assert not soup(html / "projects/sage.html").select(".site-backlinks")
     assert not (html / "blog/tag/later.html").exists()
     assert not (html / "blog/tag/sketch.html").exists()
     listed = [a["href"] for a in soup(html / "blog.html").select(".post-list__title a")]
-    assert listed == ["blog/d-last.html", "blog/a-first.html", "blog/e-linker.html"]
+    assert listed == [f"blog/{slug}.html" for slug in NEWEST_FIRST]
     feed = feedparser.parse((html / "blog/atom.xml").read_bytes())
-    assert [e.title for e in feed.entries] == ["Last", "First", "Linker"]
-    for entry in feed.entries[:2]:  # the linker's own text is the error reported above
+    assert [e.title for e in feed.entries] == ["Last", "Notebook", "First", "Linker"]
+    for entry in feed.entries[:3]:  # the linker's own text is the error reported above
         assert "b-secret" not in str(entry) and "c-future" not in str(entry)
 
 
@@ -149,8 +174,25 @@ def test_next_and_prev_skip_hidden_posts(hidden: Fixture) -> None:
     first, last = soup(html / "blog/a-first.html"), soup(html / "blog/d-last.html")
     assert first.select_one('link[rel="next"]')["href"] == "d-last.html"
     assert last.select_one('link[rel="prev"]')["href"] == "a-first.html"
-    assert first.select_one(".post-nav__newer")["href"] == "d-last.html"
-    assert first.select_one(".post-nav__older")["href"] == "e-linker.html"
+    for position, slug in enumerate(NEWEST_FIRST):
+        page = soup(html / f"blog/{slug}.html")
+        newer, older = page.select_one(".post-nav__newer"), page.select_one(".post-nav__older")
+        expected_newer = NEWEST_FIRST[position - 1] + ".html" if position else None
+        expected_older = NEWEST_FIRST[position + 1 :][:1]
+        assert (newer["href"] if newer else None) == expected_newer, slug
+        older_href = [older["href"]] if older else []
+        assert older_href == [f"{s}.html" for s in expected_older], slug
+
+
+def test_a_notebook_post_is_tagged_and_listed_like_the_others(hidden: Fixture) -> None:
+    html = hidden.build.html
+    tagged = soup(html / "blog/tag/notebooks.html").select(".post-list__title a")
+    assert [a["href"] for a in tagged] == ["../f-notebook.html"]
+    shared = soup(html / "blog/tag/shared.html").select(".post-list__title a")
+    assert "../f-notebook.html" in [a["href"] for a in shared]
+    page = soup(html / "blog/f-notebook.html")
+    assert page.select_one(".post-meta time")["datetime"] == "2020-03-03"
+    assert [a.get_text() for a in page.select(".post-tags a")] == ["shared", "notebooks"]
 
 
 def test_hidden_posts_are_built_for_their_author_and_say_what_they_are(hidden: Fixture) -> None:
