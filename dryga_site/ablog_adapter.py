@@ -46,6 +46,7 @@ from sphinx.util import docname_join
 from . import frontmatter, sitemap
 from .errors import author_error
 from .schema import is_draft, post_date
+from .state import store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 EXCERPT_WRAPPER = re.compile(r'\A\s*<p class="ablog-post-excerpt">(?P<inner>.*)</p>\s*\Z', re.S)
@@ -126,29 +127,6 @@ def take_page_writers(app: Sphinx) -> dict[str, Any]:
 # ----------------------------------------------------------------------- the state kept
 
 
-def blog_state(env: BuildEnvironment) -> dict[str, dict[str, Any]]:
-    """What this module keeps in the pickled environment, one table per kind.
-
-    ``posts``: docname -> state, scheduled date, excerpt digest. ``links``: docname ->
-    cross-references (kind, target, line). ``postlists``: pages with a post list.
-    ``neighbours`` and ``relations``: what each page's links were last written with.
-    """
-    if not hasattr(env, "site_blog"):
-        env.site_blog = {"posts": {}, "links": {}, "postlists": {}, "neighbours": {}}
-    return env.site_blog
-
-
-def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    for table in ("posts", "links", "postlists"):
-        blog_state(env)[table].pop(docname, None)
-
-
-def merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
-    for table in ("posts", "links", "postlists"):
-        theirs = blog_state(other)[table]
-        blog_state(env)[table].update({d: theirs[d] for d in docnames if d in theirs})
-
-
 def post_state(metadata: dict[str, Any], day: datetime | None) -> str:
     """Whether a post is published, a draft or scheduled, from its front matter and date."""
     if frontmatter.flag(metadata, "draft") or day is None:
@@ -194,11 +172,11 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
     and saves a fraction of the environment.
     """
     env, docname = app.env, app.env.docname
-    metadata, state = env.metadata[docname], blog_state(env)
+    metadata, state = env.metadata[docname], store(env)
     if next(doctree.findall(PostList), None) is not None:
-        state["postlists"][docname] = True
+        state.blog_postlists[docname] = True
     if links := _link_targets(docname, doctree):
-        state["links"][docname] = links
+        state.blog_links[docname] = links
     for post in ablog_records(env).get(docname, []):
         kind = post_state(metadata, post["date"])
         if kind == DRAFT and not app.config.blog_show_drafts:
@@ -217,7 +195,7 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         if not post["section"]:
             post["doctree"] = None  # the page's own doctree: see ListingPages.feed
         excerpt = "".join(node.pformat() for node in post["excerpt"])
-        state["posts"][docname] = {
+        state.blog_posts[docname] = {
             "state": kind,
             "date": post["date"].date() if kind == SCHEDULED else None,
             "excerpt": _digest(excerpt),
@@ -230,7 +208,7 @@ def reread_changed_posts(
 ) -> list[str]:
     """Read again the pages with post lists when a post came, went or changed, and the
     scheduled posts whose day has come (they were read as unpublished)."""
-    posts = blog_state(env)["posts"]
+    posts = store(env).blog_posts
     due = [
         d
         for d, rec in posts.items()
@@ -238,7 +216,7 @@ def reread_changed_posts(
     ]
     folder = app.config.blog_path.strip("/") + "/"
     if due or any(d in posts or d.startswith(folder) for d in added | changed | removed):
-        due += blog_state(env)["postlists"]
+        due += store(env).blog_postlists
     return sorted(set(due) & env.found_docs)
 
 
@@ -248,18 +226,18 @@ def reread_changed_posts(
 def after_reading(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Note the hidden posts, keep them out of the sitemap, check links to them, and return
     the pages to write again because their neighbours changed."""
-    state = blog_state(env)
-    state["hidden"] = hidden_posts(env)
-    state["relations"] = visible_relations(env, state["hidden"])
-    excluded = {app.builder.get_target_uri(d) for d in state["hidden"]}
+    state = store(env)
+    state.blog_hidden = hidden_posts(env)
+    state.blog_relations = visible_relations(env, state.blog_hidden)
+    excluded = {app.builder.get_target_uri(d) for d in state.blog_hidden}
     excluded.add(app.builder.get_target_uri(f"{app.config.blog_path}/drafts"))  # their list
     app.config.sitemap_excludes = sorted({*app.config.sitemap_excludes, *excluded})
-    check_links_to_hidden_posts(env, state["hidden"])
-    return rewrite_new_neighbours(env, state["relations"])
+    check_links_to_hidden_posts(env, state.blog_hidden)
+    return rewrite_new_neighbours(env, state.blog_relations)
 
 
 def _what_it_is(env: BuildEnvironment, docname: str) -> str:
-    record = blog_state(env)["posts"].get(docname, {})
+    record = store(env).blog_posts.get(docname, {})
     if record.get("state") == SCHEDULED:
         return f"scheduled for {record['date'].isoformat()}"
     return "a draft"
@@ -268,7 +246,7 @@ def _what_it_is(env: BuildEnvironment, docname: str) -> str:
 def check_links_to_hidden_posts(env: BuildEnvironment, hidden: set[str]) -> None:
     """A published page that links to a draft or a scheduled post: one error per link."""
     std = env.domains["std"]
-    for docname, links in blog_state(env)["links"].items() if hidden else ():
+    for docname, links in store(env).blog_links.items() if hidden else ():
         if docname in hidden or docname not in env.found_docs:
             continue
         for kind, target, line in links:
@@ -303,12 +281,12 @@ def rewrite_new_neighbours(
         window = published[max(i - 1, 0) : i + 2]
         around[docname] = [(str(d), title, doc) for d, title, doc in window if doc != docname]
     titles = {d: t.astext() for d, t in env.titles.items()}
-    previous = blog_state(env)["neighbours"]
+    previous = store(env).blog_neighbours
     current = {
         d: (around.get(d), [(n, titles.get(n)) for n in relations.get(d, ())])
         for d in env.found_docs
     }
-    blog_state(env)["neighbours"] = current
+    store(env).blog_neighbours = current
     return sorted(d for d, value in current.items() if previous.get(d, value) != value)
 
 
@@ -333,7 +311,7 @@ def keep_hidden_posts_out_of_search(app: Sphinx) -> list[Any]:
     every page's name and title in the index.
     """
     indexer = getattr(app.builder, "indexer", None)
-    hidden = blog_state(app.env).get("hidden", set())
+    hidden = store(app.env).blog_hidden
     if indexer is not None and hidden:
         indexer.prune(set(app.env.all_docs) - hidden)
     return []
@@ -343,11 +321,11 @@ def hide_hidden_relations(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """``<link rel="next|prev">`` (the theme's, from the table of contents) skip hidden posts."""
-    state = blog_state(app.env)
+    state = store(app.env)
     related = app.builder.relations.get(pagename)
-    if not related or not state.get("hidden", set()) & {related[1], related[2]}:
+    if not related or not state.blog_hidden & {related[1], related[2]}:
         return
-    visible = state["relations"][pagename]
+    visible = state.blog_relations[pagename]
     rellinks = [link for link in context.get("rellinks", []) if link[2] not in ("P", "N")]
     for key, docname, accesskey in (("prev", visible[0], "P"), ("next", visible[1], "N")):
         context[key] = None
@@ -430,8 +408,7 @@ class ListingPages:
         builder, env = self.app.builder, self.app.env
         info = builder.build_info
         templates = builder.templates.newest_template_mtime()
-        static = getattr(env, "site_static_stamp", None)  # assets.py: newest static file
-        return _digest(info.config_hash, info.tags_hash, templates, static)
+        return _digest(info.config_hash, info.tags_hash, templates, store(env).static_stamp)
 
     def excerpt_keys(self) -> dict[str, str]:
         """docname -> what its rendered excerpt depends on."""
@@ -441,7 +418,7 @@ class ListingPages:
         shared = self.shared_key()
         return {
             docname: _digest(shared, rec["excerpt"], rec["xrefs"] and titles)
-            for docname, rec in blog_state(env)["posts"].items()
+            for docname, rec in store(env).blog_posts.items()
         }
 
     def post_excerpt(self, pagename: str, post: Post) -> str:
@@ -486,7 +463,7 @@ class ListingPages:
             register_posts(app)
         posts = sorted(blog.posts, key=lambda post: post.date, reverse=True)
         posts = posts[: blog.blog_feed_length or None]
-        links = blog_state(app.env)["links"]
+        links = store(app.env).blog_links
         titles = {d: t.astext() for d, t in app.env.titles.items()}
         fingerprint = _digest(
             shared,
@@ -573,8 +550,6 @@ def setup(app: Sphinx) -> None:
     pages = ListingPages(app, take_page_writers(app))
     app.connect("builder-inited", start_build)
     app.connect("builder-inited", pages.load)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)
     app.connect("doctree-read", record_post, priority=600)  # after ablog's
     app.connect("env-get-outdated", reread_changed_posts)
     app.connect("env-updated", after_reading)
