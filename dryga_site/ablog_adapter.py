@@ -391,17 +391,24 @@ class ListingPages:
         return Path(self.app.doctreedir, "site-blog-pages.pickle")
 
     def load(self, app: Sphinx) -> None:
+        """Take what the last build kept; a build that stops half-way leaves nothing kept."""
         try:
             self.kept = pickle.loads(self.path.read_bytes())
+            self.path.unlink()
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             self.kept = {"pages": {}, "excerpts": {}}
         self.excerpts = dict(self.kept["excerpts"])
 
     def save(self, app: Sphinx, exception: Exception | None) -> None:
-        if exception is not None or app.builder.format != "html" or not self.pages:
+        """Keep this build's fingerprints and current excerpts (the last ones, if it wrote
+        nothing)."""
+        if exception is not None or app.builder.format != "html":
             return
-        excerpts = {k: v for k, v in self.excerpts.items() if self.keys.get(k[0]) == v[0]}
-        self.path.write_bytes(pickle.dumps({"pages": self.pages, "excerpts": excerpts}))
+        kept = self.kept
+        if self.pages:
+            excerpts = {k: v for k, v in self.excerpts.items() if self.keys.get(k[0]) == v[0]}
+            kept = {"pages": self.pages, "excerpts": excerpts}
+        self.path.write_bytes(pickle.dumps(kept))
 
     def shared_key(self) -> str:
         """What every generated page shares: settings, templates and static files."""

@@ -223,7 +223,7 @@ def test_the_environment_keeps_no_copy_of_each_post(hidden: Fixture) -> None:
     pickled = hidden.build.src / "_build/.doctrees/environment.pickle"
     env = pickle.loads(pickled.read_bytes())
     records = [record for records in env.ablog_posts.values() for record in records]
-    assert len(records) == 5
+    assert len(records) == 6
     for record in records:
         assert {"date", "update", "excerpt", "doctree", "section", "title"} <= set(record)
         assert record["doctree"] is None and record["excerpt"]
