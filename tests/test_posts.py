@@ -28,7 +28,7 @@ from sphinx.events import EventManager
 from conftest import ROOT, Build, jupyter_book, small_site, soup
 from dryga_site import ablog_adapter
 from dryga_site.cli import main
-from dryga_site.cli import notebook_post as notebook_text
+from dryga_site.newpage import notebook_post as notebook_text
 from test_blog import Fixture, fixture_site, post
 
 DUE = "2099-01-05"
