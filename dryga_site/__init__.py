@@ -11,9 +11,9 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import (
+    ablog_adapter,
     assets,
     backlinks,
-    blog,
     catalog,
     citations,
     errors,
@@ -23,8 +23,8 @@ from . import (
     math,
     notebooks,
     numbering,
-    posts,
     seo,
+    sitemap,
     state,
 )
 
@@ -41,16 +41,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
         assets,
         catalog,
         backlinks,
-        posts,
         execution,
         notebooks,
-        blog,
         math,
         citations,
         margins,
         numbering,
+        sitemap,
     ):
         module.setup(app)
+    ablog_adapter.setup(app)  # after ablog's own setup: it takes over ablog's page writers
     # Jupyter Book always passes its comment-service settings (``html.comments``);
     # the site loads no comment service, so accept the value and leave it unused.
     app.add_config_value("comments_config", {}, "html")

@@ -22,6 +22,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxRole
 
 from . import frontmatter
+from .ablog_adapter import hidden_posts
 from .catalog import project_slug
 from .errors import author_error
 from .state import store
@@ -90,10 +91,11 @@ class RenderBacklinks(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(project_backlinks)):
             slug = project_slug(self.config, self.env.docname)
+            hidden = hidden_posts(self.env)  # drafts and scheduled posts are not linked
             docnames = [
                 d
                 for d, slugs in store(self.env).project_refs.items()
-                if slug in slugs and d != self.env.docname
+                if slug in slugs and d != self.env.docname and d not in hidden
             ]
             if not docnames:
                 node.parent.remove(node)

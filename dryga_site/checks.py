@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import frontmatter
+from .ablog_adapter import scheduled_notes
 from .build import (
     Folders,
     base_url_of,
@@ -264,6 +265,8 @@ def check_site(
         return problems
     folders = site_folders(root)
     problems = front_matter_problems(root, folders)
+    for note in scheduled_notes(root, folders.blog):  # information, not a problem
+        say(note)
     built = True
     if build:
         say("Building the site strictly (jupyter-book build) ...")

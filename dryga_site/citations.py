@@ -9,13 +9,12 @@ unknown key is one author error naming the file and line.
 
 from __future__ import annotations
 
-from typing import cast
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinxcontrib.bibtex.foot_roles import FootCiteRole
 
+from .ablog_adapter import NOT_IN_FEED
 from .errors import author_error
 
 LIST_CLASS = "site-references"
@@ -64,6 +63,7 @@ def add_reference_list(app: Sphinx, doctree: nodes.document) -> None:
     if not cited or not cited.children:
         return
     section = nodes.section(classes=[LIST_CLASS])
+    section[NOT_IN_FEED] = True  # the marks in a feed entry link to the post's own list
     section_id = "references" if "references" not in doctree.ids else "cited-works"
     section["ids"].append(section_id)
     doctree.ids[section_id] = section
@@ -73,19 +73,9 @@ def add_reference_list(app: Sphinx, doctree: nodes.document) -> None:
     (sections[-1] if sections else doctree).append(section)
 
 
-def keep_feed_clean(app: Sphinx, doctree: nodes.document) -> None:
-    """Take the reference list out of the copy of the post that ablog puts in the feed."""
-    for post in getattr(app.env, "ablog_posts", {}).get(app.env.docname, []):
-        copy = cast(nodes.Element, post["doctree"])
-        for section in list(copy.findall(nodes.section)):
-            if LIST_CLASS in section["classes"]:
-                section.parent.remove(section)
-
-
 def setup(app: Sphinx) -> None:
-    """Make ``{cite}`` page-local; list before the page's outline is read, drop after ablog."""
+    """Make ``{cite}`` page-local; list the works before the page's outline is read."""
     app.setup_extension("sphinxcontrib.bibtex")
     app.add_role("cite", CiteRole(), override=True)
     app.add_transform(ShowMarks)
     app.connect("doctree-read", add_reference_list, priority=450)
-    app.connect("doctree-read", keep_feed_clean, priority=550)

@@ -23,7 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 
 #: The version of what :class:`SiteState` holds; declared as the extension's ``env_version``.
-ENV_VERSION = 1
+ENV_VERSION = 2
 #: The environment attribute holding the state.
 ATTRIBUTE = "dryga_site"
 
@@ -49,6 +49,19 @@ class SiteState:
     backlinks_stale: set[str] = field(default_factory=set)
     #: The newest modification time of a static file at the last build (see assets.py).
     static_stamp: int | None = None
+    #: docname -> each post's state ("published", "draft", "scheduled"), the day a scheduled
+    #: post is due, and its excerpt's digest (see ablog_adapter.py).
+    blog_posts: dict[str, dict[str, Any]] = _per_document()
+    #: docname -> the page's cross-references, (kind, target, line) (see ablog_adapter.py).
+    blog_links: dict[str, list[tuple[str, str, int]]] = _per_document()
+    #: docname -> True for the pages with a post list (see ablog_adapter.py).
+    blog_postlists: dict[str, bool] = _per_document()
+    #: docname -> the newer/older posts and next/prev pages it was last written with.
+    blog_neighbours: dict[str, Any] = field(default_factory=dict)
+    #: Posts that appear on no published page (drafts, scheduled), as of the last read.
+    blog_hidden: set[str] = field(default_factory=set)
+    #: docname -> its previous and next page in the table of contents, hidden posts skipped.
+    blog_relations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def per_document(self) -> list[dict[str, Any]]:
         """The per-document maps."""

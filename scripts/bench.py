@@ -137,8 +137,8 @@ def bench_builds(post_counts: list[int]) -> None:
             return
         print("### Synthetic blogs (generated posts without code cells)\n")
         print("| posts | clean wall s | wall s per post | clean CPU s | CPU s per post |", end="")
-        print(" one post edited, wall s |")
-        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        print(" one post edited, wall s | CPU s | share of clean (wall, CPU) |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for count in post_counts:
             site = copy_site(Path(tmp) / f"synthetic-{count}")
             shutil.rmtree(site / "blog")
@@ -148,10 +148,11 @@ def bench_builds(post_counts: list[int]) -> None:
                 (site / "blog" / f"synthetic-{number:04d}.md").write_text(text, encoding="utf-8")
             wall, cpu = build(site)
             append(site / "blog" / "synthetic-0000.md", "\nOne more sentence.\n")
-            edited, _ = build(site)
+            edited, edited_cpu = build(site)
             print(
                 f"| {count} | {wall:.1f} | {wall / count:.3f} | {cpu:.1f} | {cpu / count:.3f} "
-                f"| {edited:.1f} |",
+                f"| {edited:.1f} | {edited_cpu:.1f} "
+                f"| {edited / wall:.0%}, {edited_cpu / cpu:.0%} |",
                 flush=True,
             )
             shutil.rmtree(site)
