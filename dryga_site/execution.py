@@ -56,8 +56,10 @@ KERNEL_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "SOURCE_
 KERNEL_CACHE = "XDG_CACHE_HOME"
 #: Marks every process a kernel starts, so the ones that leave its process group are found too.
 KERNEL_MARK = "DRYGA_SITE_KERNEL"
-#: Folders of a site that are not sources: the build's own output, caches and tools.
+#: Folders of a site that are not sources: the build's own output, caches and tools, and
+#: git's own folder, which the author's git (or another worktree's) may change mid-build.
 NOT_SOURCES = {
+    ".git",
     "_build",
     ".jupyter_cache",
     ".venv",
@@ -184,8 +186,6 @@ def end_processes(kernel_id: str, pgid: int | None) -> None:
 def _source_files(root: Path) -> Iterator[Path]:
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [d for d in subfolders if d not in NOT_SOURCES]
-        if Path(folder).name == ".git":
-            subfolders[:] = [d for d in subfolders if d != "objects"]
         for name in files:
             yield Path(folder, name)
 
