@@ -551,18 +551,7 @@ def scheduled_notes(root: Path, folder: str = "blog", today: date | None = None)
     return notes
 
 
-def setup(app: Sphinx) -> None:
-    """Take over ablog's page writers; connect the date flags, checks and page skipping."""
+def setup(app: Sphinx) -> ListingPages:
+    """Register the drafts setting; take over ablog's page writers (after ablog's setup)."""
     app.add_config_value("blog_show_drafts", False, "env", bool)
-    pages = ListingPages(app, take_page_writers(app))
-    app.connect("builder-inited", start_build)
-    app.connect("builder-inited", pages.load)
-    app.connect("doctree-read", record_post, priority=600)  # after ablog's
-    app.connect("env-get-outdated", reread_changed_posts)
-    app.connect("env-updated", after_reading)
-    app.connect("html-page-context", pages.add_excerpt_helper)
-    app.connect("html-page-context", hide_hidden_relations)
-    app.connect("html-collect-pages", pages.collect, priority=499)  # where ablog's were
-    app.connect("html-collect-pages", keep_hidden_posts_out_of_search)
-    app.connect("build-finished", pages.finish_feed)
-    app.connect("build-finished", pages.save)
+    return ListingPages(app, take_page_writers(app))

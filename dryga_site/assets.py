@@ -186,16 +186,12 @@ def restyle_after_static_edits(
     return [app.config.root_doc] if previous not in (None, stamp) else []
 
 
-def _check_rules(app: Sphinx, config: Config) -> None:
+def check_rules(app: Sphinx, config: Config) -> None:
     for pattern in config.site_page_assets.values():
         if pattern is not None:
             re.compile(pattern)
 
 
 def setup(app: Sphinx) -> None:
-    """Register the asset rules; prune after every other extension has added its assets."""
+    """Register the asset rules."""
     app.add_config_value("site_page_assets", DEFAULT_PAGE_ASSETS, "html", types=[dict])
-    app.connect("config-inited", _check_rules)
-    app.connect("html-page-context", prune_assets, priority=900)
-    app.connect("doctree-resolved", lazy_images)
-    app.connect("env-get-outdated", restyle_after_static_edits)

@@ -141,6 +141,3 @@ def setup(app: Sphinx) -> None:
     app.add_role("project", ProjectRole())
     app.add_node(project_backlinks)
     app.add_post_transform(RenderBacklinks)
-    app.connect("doctree-read", add_placeholder)
-    app.connect("env-get-outdated", reread_referrers)
-    app.connect("env-updated", rewrite_stale)

@@ -302,16 +302,9 @@ def add_static_path(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    """Register the catalog directives and connect the catalog's bookkeeping."""
+    """Register the projects folder setting and the catalog directives."""
     app.add_config_value("projects_dir", "projects", "env", types=[str])
     app.add_node(project_catalog)
     app.add_directive("project-catalog", ProjectCatalog)
     app.add_directive("featured-projects", ProjectCatalog)
     app.add_post_transform(RenderCatalogs)
-    app.connect("config-inited", exclude_duplicates, priority=900)
-    app.connect("config-inited", add_static_path)
-    app.connect("source-read", read_front_matter)
-    app.connect("doctree-read", add_metadata_panel, priority=400)
-    app.connect("env-get-outdated", reread_catalogs)
-    app.connect("env-updated", check_titles)
-    app.connect("html-page-context", add_filter_script)

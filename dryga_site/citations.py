@@ -74,8 +74,7 @@ def add_reference_list(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    """Make ``{cite}`` page-local; list the works before the page's outline is read."""
+    """Load sphinxcontrib-bibtex and make ``{cite}`` page-local."""
     app.setup_extension("sphinxcontrib.bibtex")
     app.add_role("cite", CiteRole(), override=True)
     app.add_transform(ShowMarks)
-    app.connect("doctree-read", add_reference_list, priority=450)

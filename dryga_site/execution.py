@@ -336,7 +336,7 @@ def fence_outputs(app: Sphinx, document: nodes.document) -> None:
             )
 
 
-def _fence_kernels(app: Sphinx) -> None:
+def fence_kernels(app: Sphinx) -> None:
     """Start every kernel of this build from :class:`FencedProvisioner`.
 
     jupyter_client picks a kernel's provisioner from its kernelspec or, failing that, from
@@ -349,13 +349,11 @@ def _fence_kernels(app: Sphinx) -> None:
     KernelProvisionerFactory.instance().default_provisioner_name = PROVISIONER
 
 
-def _drop_old_reports(app: Sphinx) -> None:
+def drop_old_reports(app: Sphinx) -> None:
     """myst-nb's failure reports of an earlier run are not part of this site."""
     shutil.rmtree(Path(app.outdir, "reports"), ignore_errors=True)
 
 
 def setup(app: Sphinx) -> None:
-    """Fence the kernels and myst-nb's parser; clear earlier runs' reports."""
+    """Fence myst-nb's parser (the kernels are fenced when the builder starts)."""
     app.add_source_parser(FencedParser, override=True)
-    app.connect("builder-inited", _fence_kernels)
-    app.connect("builder-inited", _drop_old_reports)

@@ -408,8 +408,3 @@ def check_source(app: Sphinx, docname: str, source: list[str]) -> None:
 def flag(metadata: dict[str, Any], field: str) -> bool:
     """Whether a true/false front-matter ``field`` is true (Sphinx may keep it as text)."""
     return str(metadata.get(field, "")).lower() == "true"
-
-
-def setup(app: Sphinx) -> None:
-    """Check front matter before any other reader of it (the catalog, the blog)."""
-    app.connect("source-read", check_source, priority=200)

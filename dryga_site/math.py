@@ -127,7 +127,5 @@ def report_missing_equation(app: Sphinx, domain: Any, node: nodes.Element) -> bo
 
 
 def setup(app: Sphinx) -> None:
-    """Register the MathML renderer (selected over MathJax) and the math checks."""
+    """Register the MathML renderer (selected over MathJax)."""
     app.add_html_math_renderer(RENDERER, (visit_math, None), (visit_math_block, None))
-    app.connect("doctree-read", render_math, priority=400)
-    app.connect("warn-missing-reference", report_missing_equation)

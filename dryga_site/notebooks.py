@@ -141,10 +141,3 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         nbformat.write(notebook, target)
     for stale in set(Path(app.outdir).rglob("*.ipynb")) - published:
         stale.unlink()
-
-
-def setup(app: Sphinx) -> None:
-    """Connect the run checks (before ablog copies a post) and the notebook downloads."""
-    app.connect("doctree-read", report_failed_run, priority=400)
-    app.connect("html-page-context", add_run_context)
-    app.connect("build-finished", publish_notebooks)

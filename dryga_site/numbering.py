@@ -18,8 +18,3 @@ def number_per_page(app: Sphinx, env: BuildEnvironment) -> list[str]:
             in_order = sorted(numbers, key=numbers.__getitem__)
             figtypes[figtype] = {node_id: (n,) for n, node_id in enumerate(in_order, start=1)}
     return []
-
-
-def setup(app: Sphinx) -> None:
-    """Renumber after Sphinx has numbered the whole site."""
-    app.connect("env-get-updated", number_per_page, priority=900)

@@ -103,13 +103,3 @@ def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
     Path(app.outdir, "robots.txt").write_text(
         f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n", encoding="utf-8"
     )
-
-
-def setup(app: Sphinx) -> None:
-    """Connect the SEO handlers."""
-    app.connect("config-inited", apply_base_url, priority=100)
-    app.connect("html-page-context", use_front_matter_description, priority=400)
-    app.connect("html-page-context", describe_generated_pages)
-    app.connect("doctree-resolved", root_relative_not_found_links)
-    app.connect("html-page-context", drop_not_found_neighbours)
-    app.connect("build-finished", write_robots_txt)

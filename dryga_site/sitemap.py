@@ -51,8 +51,3 @@ def list_every_document(app: Sphinx, exception: Exception | None) -> None:
     listed = {link for link, _ in documents}
     for item in documents + [item for item in written if item[0] not in listed]:
         _links(app).put(item)
-
-
-def setup(app: Sphinx) -> None:
-    """Complete the sitemap before sphinx-sitemap writes it (at the default priority)."""
-    app.connect("build-finished", list_every_document, priority=450)
