@@ -17,7 +17,7 @@ import click
 from .build import site_env, site_folders, sphinx_config, write_conf
 from .checks import check_site
 from .newpage import next_order, notebook_post, post_text, project_text, slugify
-from .schema import DOMAINS, KINDS, validate_project
+from .schema import DOMAINS, KINDS, validate_project, with_defaults
 
 # What the preview's file watcher ignores, besides the output folder: files a build
 # writes, caches, and editors' temporary files.
@@ -120,14 +120,9 @@ def new_project(root: Path, name: str, kind: str, domains: list[str], tagline: s
         raise click.BadParameter("the name needs at least one letter or digit", param_hint="NAME")
     folder = site_folders(root).projects
     path = _new_file(root, folder, slug)
-    meta = {"title": name, "tagline": tagline, "kind": kind, "domains": domains}
-    meta |= {
-        "stack": [],
-        "role": "",
-        "links": [],
-        "featured": False,
-        "order": next_order(root / folder),
-    }
+    order = next_order(root / folder)
+    meta = {"title": name, "tagline": tagline, "kind": kind, "domains": domains, "order": order}
+    meta = with_defaults(meta)
     problems = validate_project(meta)
     if problems:
         raise click.ClickException("; ".join(problems))
