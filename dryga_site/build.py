@@ -7,11 +7,15 @@ sources.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,7 @@ import yaml
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
 # Settings Sphinx reads relative to the folder of conf.py; made absolute for a conf.py elsewhere.
 CONFDIR_PATHS = ("templates_path", "html_static_path", "html_extra_path", "bibtex_bibfiles")
-CONFDIR_FILES = ("html_favicon", "html_logo")
+CONFDIR_FILES = ("html_favicon", "html_logo", "external_toc_path")
 #: Defaults of the folder settings, as the extensions registering them have them.
 DEFAULT_FOLDERS = {"blog_path": "blog", "projects_dir": "projects"}
 
@@ -48,20 +52,27 @@ def site_folders(root: Path) -> Folders:
 
 
 def sphinx_config(root: Path, **overrides: Any) -> dict[str, Any]:
-    """The Sphinx settings Jupyter Book derives from ``_config.yml``, plus ``overrides``.
+    """The Sphinx settings ``jupyter-book config sphinx`` derives from ``_config.yml``, plus
+    ``overrides``.
 
-    Paths Sphinx reads relative to the folder of conf.py are made absolute, so the
-    settings work from a conf.py outside the sources.
+    That command writes its conf.py next to the configuration file it reads, so the file is
+    copied to a temporary folder first: nothing is written into the sources. Paths Sphinx
+    reads relative to the folder of conf.py are made absolute, so the settings work from a
+    conf.py outside the sources.
     """
-    from jupyter_book.config import get_final_config
+    from jupyter_book.cli.main import main as jupyter_book
 
-    config, _ = get_final_config(
-        user_yaml=root / "_config.yml",
-        cli_config={"latex_individualpages": False, "external_toc_path": str(root / "_toc.yml")},
-        sourcedir=root,
-    )
+    with tempfile.TemporaryDirectory(prefix="dryga-conf-") as tmp:
+        config_file = Path(tmp, "_config.yml")
+        shutil.copy(root / "_config.yml", config_file)
+        args = ["config", "sphinx", str(root), "--config", str(config_file)]
+        args += ["--toc", str(root / "_toc.yml")]
+        with contextlib.redirect_stdout(io.StringIO()):
+            jupyter_book(args, standalone_mode=False)
+        settings = runpy.run_path(str(Path(tmp, "conf.py")))
+    config = {key: value for key, value in settings.items() if not key.startswith("__")}
     for key in CONFDIR_PATHS:
-        config[key] = [str(root / p) for p in config.get(key, [])]
+        config[key] = [str(root / p) for p in config.get(key) or []]
     for key in CONFDIR_FILES:
         if config.get(key) and not urlsplit(config[key]).scheme:
             config[key] = str(root / config[key])
