@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
-from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxRole
 
 from . import frontmatter
 from .ablog_adapter import hidden_posts
-from .catalog import project_slug
+from .catalog import FillPlaceholders, project_slug
 from .errors import author_error
 from .state import store
 
@@ -83,29 +81,28 @@ def _date(env: BuildEnvironment, docname: str) -> datetime | None:
         return None
 
 
-class RenderBacklinks(SphinxPostTransform):
+class RenderBacklinks(FillPlaceholders):
     """List the pages referring to this project, newest first; no list when there are none."""
 
-    default_priority = 5
+    placeholder = project_backlinks
 
-    def run(self, **kwargs: Any) -> None:
-        for node in list(self.document.findall(project_backlinks)):
-            slug = project_slug(self.config, self.env.docname)
-            hidden = hidden_posts(self.env)  # drafts and scheduled posts are not linked
-            docnames = [
-                d
-                for d, slugs in store(self.env).project_refs.items()
-                if slug in slugs and d != self.env.docname and d not in hidden
-            ]
-            if not docnames:
-                node.parent.remove(node)
-                continue
-            docnames.sort(key=lambda d: (_date(self.env, d) or datetime.min, d), reverse=True)
-            items = nodes.bullet_list(classes=["site-backlinks"])
-            items += [self.item(d) for d in docnames]
-            section = nodes.section("", nodes.title("", HEADING), items)
-            section["ids"].append(nodes.make_id(HEADING))
-            node.replace_self(section)
+    def fill(self, node: nodes.Element) -> None:
+        slug = project_slug(self.config, self.env.docname)
+        hidden = hidden_posts(self.env)  # drafts and scheduled posts are not linked
+        docnames = [
+            d
+            for d, slugs in store(self.env).project_refs.items()
+            if slug in slugs and d != self.env.docname and d not in hidden
+        ]
+        if not docnames:
+            node.parent.remove(node)
+            return
+        docnames.sort(key=lambda d: (_date(self.env, d) or datetime.min, d), reverse=True)
+        items = nodes.bullet_list(classes=["site-backlinks"])
+        items += [self.item(d) for d in docnames]
+        section = nodes.section("", nodes.title("", HEADING), items)
+        section["ids"].append(nodes.make_id(HEADING))
+        node.replace_self(section)
 
     def item(self, docname: str) -> nodes.list_item:
         """The page's title as a link, and when it was written if its date is known."""

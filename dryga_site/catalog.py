@@ -223,24 +223,40 @@ def _filter_bar(items: list[dict[str, Any]]) -> nodes.raw:
     return nodes.raw("", markup, format="html")
 
 
-class RenderCatalogs(SphinxPostTransform):
-    """Fill each catalog placeholder with cards for the projects read by now (all of them)."""
+class FillPlaceholders(SphinxPostTransform):
+    """Replace each ``placeholder`` node left at read time with what :meth:`fill` makes of it.
+
+    Placeholders wait for write time, when every page has been read.
+    """
 
     default_priority = 5
+    placeholder: type[nodes.Element]
 
     def run(self, **kwargs: Any) -> None:
-        for node in list(self.document.findall(project_catalog)):
-            items = sorted(
-                store(self.env).projects.items(),
-                key=lambda item: (not item[1]["featured"], item[1]["order"], item[1]["title"]),
-            )
-            if node["featured"]:
-                items = [item for item in items if item[1]["featured"]]
-            catalog = nodes.container(classes=["site-catalog"])
-            if not node["featured"]:
-                catalog += _filter_bar([meta for _, meta in items])
-            catalog += self.grid(items)
-            node.replace_self(catalog)
+        for node in list(self.document.findall(self.placeholder)):
+            self.fill(node)
+
+    def fill(self, node: nodes.Element) -> None:
+        raise NotImplementedError
+
+
+class RenderCatalogs(FillPlaceholders):
+    """Fill each catalog placeholder with cards for the projects read by now (all of them)."""
+
+    placeholder = project_catalog
+
+    def fill(self, node: nodes.Element) -> None:
+        items = sorted(
+            store(self.env).projects.items(),
+            key=lambda item: (not item[1]["featured"], item[1]["order"], item[1]["title"]),
+        )
+        if node["featured"]:
+            items = [item for item in items if item[1]["featured"]]
+        catalog = nodes.container(classes=["site-catalog"])
+        if not node["featured"]:
+            catalog += _filter_bar([meta for _, meta in items])
+        catalog += self.grid(items)
+        node.replace_self(catalog)
 
     def grid(self, items: list[tuple[str, dict[str, Any]]]) -> nodes.container:
         """A sphinx-design grid of cards: one column on phones, two from 576px up."""
