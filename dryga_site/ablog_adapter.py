@@ -191,7 +191,9 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
             metadata["nosearch"] = True  # reachable by its URL only
         for node in post["excerpt"]:
             for child in node.findall():
-                child._document = None  # else each excerpt pickles its whole page
+                # PRIVATE (docutils): a copied node keeps its page in ``_document`` (no public
+                # setter takes None); untied, an excerpt no longer pickles the whole page.
+                child._document = None
         if not post["section"]:
             post["doctree"] = None  # the page's own doctree: see ListingPages.feed
         excerpt = "".join(node.pformat() for node in post["excerpt"])
