@@ -18,11 +18,13 @@ from docutils import nodes
 from math_core import LatexError, LatexToMathML
 from sphinx.application import Sphinx
 from sphinx.locale import _
+from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 from sphinx.writers.html5 import HTML5Translator
 
 from .errors import author_error
 
+logger = logging.getLogger(__name__)
 RENDERER = "mathml"
 #: amsmath environments whose numbers Sphinx gives (one per block), so MathML gets none.
 NUMBERED_ENVIRONMENT = re.compile(r"\\(begin|end)\{(equation|align|gather|multline)\}")
@@ -98,8 +100,19 @@ def stable_equation_ids(doctree: nodes.document) -> None:
         doctree.ids[stable] = node
 
 
+def _mathml(node: nodes.math | nodes.math_block) -> str:
+    """The MathML made when the page was read; formulas added later are converted now."""
+    if "mathml" not in node:
+        try:
+            node["mathml"] = to_mathml(node)
+        except LatexError as error:
+            logger.warning("broken TeX in math: %s", error, location=node)
+            node["mathml"] = f"<code>{html.escape(node.astext())}</code>"
+    return node["mathml"]
+
+
 def visit_math(self: HTML5Translator, node: nodes.math) -> None:
-    self.body.append(node.get("mathml") or to_mathml(node))
+    self.body.append(_mathml(node))
     raise nodes.SkipNode
 
 
@@ -109,14 +122,14 @@ def visit_math_block(self: HTML5Translator, node: nodes.math_block) -> None:
         self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
-    self.body.append(node.get("mathml") or to_mathml(node))
+    self.body.append(_mathml(node))
     self.body.append("</div>\n")
     raise nodes.SkipNode
 
 
 def report_missing_equation(app: Sphinx, domain: Any, node: nodes.Element) -> bool | None:
     """An ``{eq}`` to a label no equation has: one author error with the fix."""
-    if domain is None or domain.name != "math" or node.get("reftype") not in ("eq", "numref"):
+    if domain is None or domain.name != "math" or node.get("reftype") != "eq":
         return None
     message = (
         f'{{eq}} refers to "{node["reftarget"]}", but no equation has that label; '

@@ -97,8 +97,18 @@ def _heaviest(html: Path, pattern: str) -> str:
     return max(pages, key=lambda p: p.stat().st_size).relative_to(html).as_posix()
 
 
+def _most_math(html: Path) -> dict[str, str]:
+    """The post with the most formulas, as ``{"math post": path}``; nothing if none has any."""
+    counts = {p: p.read_text(encoding="utf-8").count("<math") for p in html.glob("blog/*.html")}
+    best = max(counts, key=counts.__getitem__, default=None)
+    return {"math post": best.relative_to(html).as_posix()} if best and counts[best] else {}
+
+
 def template_pages(html: Path) -> dict[str, str]:
-    """One page of each template the site has; of projects and posts, the biggest."""
+    """One page of each template the site has; of projects and posts, the biggest.
+
+    The post with the most math is audited too, once a post has any.
+    """
     tags = sorted(html.glob("blog/tag/*.html"))
     if not tags:
         raise FileNotFoundError(f"no tag page in {html / 'blog/tag'}")
@@ -112,6 +122,7 @@ def template_pages(html: Path) -> dict[str, str]:
         "archive": "blog/archive.html",
         "404": "404.html",
         "search": "search.html",
+        **_most_math(html),
     }
 
 
