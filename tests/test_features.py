@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Build, jupyter_book, small_site, soup, tree_hashes
 from dryga_site.serve import serving
+from helpers import Build, jupyter_book, small_site, soup, tree_hashes
 from test_quality import AXE, VIEWPORTS, _missing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "features"
