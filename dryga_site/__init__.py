@@ -26,6 +26,7 @@ from . import (
     math,
     notebooks,
     numbering,
+    runcode,
     seo,
     sitemap,
     state,
@@ -71,6 +72,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("config-inited", seo.apply_base_url, BEFORE_OTHER_EXTENSIONS),
         ("config-inited", assets.check_rules, DEFAULT),
         ("config-inited", catalog.add_static_path, DEFAULT),
+        ("config-inited", runcode.note_runtime, DEFAULT),
         ("config-inited", catalog.exclude_duplicates, LAST),
         ("builder-inited", execution.fence_kernels, DEFAULT),
         ("builder-inited", execution.drop_old_reports, DEFAULT),
@@ -107,6 +109,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("html-page-context", seo.drop_not_found_neighbours, DEFAULT),
         ("html-page-context", catalog.add_filter_script, DEFAULT),
         ("html-page-context", notebooks.add_run_context, DEFAULT),
+        ("html-page-context", runcode.add_controls, DEFAULT),  # needs the run context
         ("html-page-context", pages.add_excerpt_helper, DEFAULT),
         ("html-page-context", ablog_adapter.hide_hidden_relations, DEFAULT),
         ("html-page-context", assets.prune_assets, LAST),
@@ -114,6 +117,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("build-finished", sitemap.list_every_document, BEFORE_SITEMAP),
         ("build-finished", seo.write_robots_txt, DEFAULT),
         ("build-finished", notebooks.publish_notebooks, DEFAULT),
+        ("build-finished", runcode.copy_runtime, DEFAULT),
         ("build-finished", pages.finish_feed, DEFAULT),
         ("build-finished", pages.save, DEFAULT),
         ("build-finished", errors.fail_build, LAST),
@@ -123,7 +127,18 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register every part of the site extension, then connect the event table."""
     errors.WarningLog.of(app)  # count warnings from here on
-    for module in (state, errors, assets, catalog, backlinks, execution, math, citations, margins):
+    for module in (
+        state,
+        errors,
+        assets,
+        catalog,
+        backlinks,
+        execution,
+        math,
+        citations,
+        margins,
+        runcode,
+    ):
         module.setup(app)
     pages = ablog_adapter.setup(app)  # after ablog's own setup: it takes over ablog's writers
     for event, handler, priority in events(pages):

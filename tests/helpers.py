@@ -98,9 +98,12 @@ def copy_site(dest: Path, src: Path = ROOT, *, notebook_cache: bool = False) -> 
     """Copy the sources (not the build output) of the site in ``src`` into ``dest``.
 
     With ``notebook_cache``, ``src``'s cache of notebook runs comes along: the copy's first
-    build is otherwise clean, but runs only the code that is not in the cache.
+    build is otherwise clean, but runs only the code that is not in the cache. Installed npm
+    packages (the Pyodide runtime among them) are linked, not copied.
     """
     shutil.copytree(src, dest, ignore=IGNORED)
+    if (src / "node_modules").is_dir():
+        (dest / "node_modules").symlink_to(src / "node_modules")
     if notebook_cache and (src / NOTEBOOK_CACHE).is_dir():
         shutil.copytree(src / NOTEBOOK_CACHE, dest / NOTEBOOK_CACHE)
     return dest

@@ -1,0 +1,179 @@
+"""Run it here: readers edit and run a post's code cells in the page, with Pyodide.
+
+Pyodide (the npm ``pyodide`` package, installed by ``npm ci``) is copied from
+``node_modules/pyodide`` into the built site's ``_static/pyodide/``, and nothing references it
+until a reader presses Run: then a Web Worker (``runcode-worker.js``) loads it from the site
+itself. Each executed post gets a small inline script (``static/runcode.js``) that adds the run
+controls; with JavaScript off the page stays as it was.
+
+Whether a cell can run is worked out at build time from what its code (and the code above it)
+imports, against what the copied runtime provides: the modules in its ``python_stdlib.zip``, the
+ones compiled into ``pyodide.asm.wasm`` and the packages of ``pyodide-lock.json`` whose files
+were copied too. A cell needing anything else says so instead of offering Run.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+CONTROLS = STATIC / "runcode.js"
+WORKER = "runcode-worker.js"
+#: What the worker loads, in the order it needs them; nothing else of the package is served.
+RUNTIME_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+#: Modules every CPython has from its core, which the wasm names no ``PyInit_`` function for.
+INTERPRETER_CORE = frozenset({"builtins", "sys", "marshal", "_warnings"})
+#: Where the runtime goes in the built site, under ``_static``.
+TARGET = "pyodide"
+
+
+def runtime(app: Sphinx) -> Path | None:
+    """The installed Pyodide package, if every file the worker needs is there."""
+    folder = Path(app.confdir, app.config.site_runtime_dir)
+    return folder if all((folder / name).is_file() for name in RUNTIME_FILES) else None
+
+
+@functools.lru_cache(maxsize=4)
+def _modules(folder: str, stamp: int) -> frozenset[str]:
+    path = Path(folder)
+    with zipfile.ZipFile(path / "python_stdlib.zip") as stdlib:
+        names = {
+            re.sub(r"\.py$", "", name.split("/", 1)[0])
+            for name in stdlib.namelist()
+            if "/" in name or name.endswith(".py")
+        }
+    wasm = (path / "pyodide.asm.wasm").read_bytes()
+    names |= {m.decode() for m in re.findall(rb"PyInit_(\w+)", wasm)}
+    lock = json.loads((path / "pyodide-lock.json").read_text(encoding="utf-8"))
+    for package in lock["packages"].values():
+        if (path / package["file_name"]).is_file():
+            names.update(package.get("imports", []))
+    return frozenset(names | INTERPRETER_CORE)
+
+
+def offline_modules(folder: Path) -> frozenset[str]:
+    """Top-level modules the runtime in ``folder`` can import with no network."""
+    return _modules(str(folder), (folder / "pyodide-lock.json").stat().st_mtime_ns)
+
+
+def imports(source: str) -> set[str]:
+    """Top-level modules ``source`` imports; ``{"IPython"}`` if only IPython can parse it."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {"IPython"}  # magics (%time, !pip) and other IPython-only syntax
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def code_cells(doctree: nodes.Node) -> list[str]:
+    """The source of each code cell a page shows, in page order."""
+    sources = []
+    for cell in doctree.findall(nodes.container):
+        if cell.get("nb_element") != "cell_code":
+            continue
+        for part in cell.findall(nodes.container):
+            if part.get("nb_element") == "cell_code_source":
+                sources.append(part.astext())
+    return sources
+
+
+def missing_per_cell(sources: list[str], available: frozenset[str]) -> list[list[str]]:
+    """For each cell, what it and the cells above it import that ``available`` lacks."""
+    missing: set[str] = set()
+    result = []
+    for source in sources:
+        missing |= imports(source) - available
+        result.append(sorted(missing))
+    return result
+
+
+def add_controls(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give a post whose code ran at build time its run controls (an inline script)."""
+    folder = runtime(app)
+    run = context.get("notebook_run")
+    if folder is None or not run or doctree is None:
+        return
+    sources = code_cells(doctree)
+    if not sources:
+        return
+    settings = {
+        "runtime": context["pathto"](f"_static/{TARGET}/", 1),
+        "worker": context["pathto"](f"_static/{WORKER}", 1),
+        "notebook": run["download"],
+        "needs": missing_per_cell(sources, offline_modules(folder)),
+    }
+    script = CONTROLS.read_text(encoding="utf-8").strip().rstrip(";")
+    app.add_js_file(None, body=f"({script})({json.dumps(settings)});", priority=800)
+
+
+def copy_runtime(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the runtime's files into ``_static/pyodide``, each only when it changed."""
+    folder = runtime(app)
+    if exception is not None or app.builder.format != "html" or folder is None:
+        return
+    target = Path(app.outdir, "_static", TARGET)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in RUNTIME_FILES:
+        source, copy = folder / name, target / name
+        if copy.is_file():
+            before, now = copy.stat(), source.stat()
+            if (before.st_size, before.st_mtime_ns) == (now.st_size, now.st_mtime_ns):
+                continue
+        shutil.copy2(source, copy)
+
+
+def note_runtime(app: Sphinx, config: Config) -> None:
+    """Stamp the runtime and the controls into the HTML settings, or say how to turn them on.
+
+    A changed stamp (runtime installed or removed, controls edited) rewrites every page.
+    """
+    folder = runtime(app)
+    if folder is None:
+        logger.info(
+            "run controls are off: no Pyodide in %s; run `npm ci` to turn them on",
+            config.site_runtime_dir,
+        )
+        config.site_runtime_stamp = ""
+        return
+    digest = hashlib.sha256(CONTROLS.read_bytes())
+    digest.update((folder / "pyodide-lock.json").read_bytes())
+    config.site_runtime_stamp = digest.hexdigest()[:16]
+
+
+def setup(app: Sphinx) -> None:
+    """Register where the runtime is installed, and the stamp that rewrites pages when it changes.
+
+    Its handlers (``note_runtime``, ``add_controls``, ``copy_runtime``) are connected in the
+    package's event table.
+    """
+    app.add_config_value("site_runtime_dir", "node_modules/pyodide", "html", types=[str])
+    app.add_config_value("site_runtime_stamp", "", "html", types=[str])

@@ -1,0 +1,265 @@
+"""Run it here: a post's code cells edited and run in the page, on the site's own Pyodide.
+
+The browser tests block every request that is not to the local test server, so the runtime can
+only come from the site itself. Pyodide comes from ``npm ci``; without it these tests skip
+locally and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, jupyter_book, small_site, soup
+from dryga_site import runcode
+from dryga_site.serve import serving
+from test_blog import cell, post
+from test_quality import AXE, _missing
+
+PYODIDE = ROOT / "node_modules" / "pyodide"
+SAGE = "blog/introducing-sage.html"
+RUNTIME_FILE = re.compile(r"\.wasm|/pyodide/|runcode-worker")
+COLD = 180_000  # ms: generous, for a busy machine; scripts/bench.py reports the real times
+
+
+@pytest.fixture(scope="session")
+def pyodide() -> Path:
+    if not (PYODIDE / "pyodide.asm.wasm").is_file():
+        _missing("Pyodide")
+    return PYODIDE
+
+
+# -- what the build works out ---------------------------------------------------------------
+
+
+def test_imports_are_read_from_the_code() -> None:
+    source = "import numpy as np, os.path\nfrom json import dumps\nfrom . import sibling\n"
+    assert runcode.imports(source) == {"numpy", "os", "json"}
+    assert runcode.imports("%timeit sum(range(9))") == {"IPython"}
+
+
+def test_a_cell_needs_what_the_cells_above_it_need() -> None:
+    sources = ["import json", "import numpy", "print(1)"]
+    needs = runcode.missing_per_cell(sources, frozenset({"json"}))
+    assert needs == [[], ["numpy"], ["numpy"]]
+
+
+def test_offline_modules_come_from_the_runtime_files(pyodide: Path, tmp_path: Path) -> None:
+    modules = runcode.offline_modules(pyodide)
+    assert {"dataclasses", "typing", "json", "hashlib", "math", "itertools", "sys"} <= modules
+    assert not {"numpy", "matplotlib", "micropip"} & modules  # the npm package has no wheels
+    # A package's wheel next to the core files makes its modules available.
+    for name in runcode.RUNTIME_FILES:
+        (tmp_path / name).symlink_to(pyodide / name)
+    (tmp_path / "micropip-0.11.1-py3-none-any.whl").write_bytes(b"")
+    assert "micropip" in runcode.offline_modules(tmp_path)
+
+
+def test_runtime_is_copied_and_posts_get_controls(html: Path, pyodide: Path) -> None:
+    for name in runcode.RUNTIME_FILES:
+        copied = html / "_static" / "pyodide" / name
+        assert copied.read_bytes() == (pyodide / name).read_bytes(), name
+    page = (html / SAGE).read_text(encoding="utf-8")
+    assert '"needs": [[], [], [], [], []]' in page
+    assert '"runtime": "../_static/pyodide/"' in page
+    # The page names the runtime only inside the script: no link, preload or source.
+    assert not soup(html / SAGE).select('[src*="pyodide"], [href*="pyodide"]')
+    assert "runcode" not in (html / "about.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory, pyodide: Path) -> dict[str, object]:
+    """One small site built without the runtime, then again with it."""
+    root = tmp_path_factory.mktemp("runcode") / "site"
+    pages = {
+        "index.md": "# Home\n",
+        "blog/plots.md": post(
+            "Plots",
+            'date: "2020-01-02"\n',
+            cell('print("no imports yet")') + cell("import matplotlib\nprint(1)"),
+        ),
+    }
+    small_site(root, pages, [{"glob": "blog/*"}])
+    without = jupyter_book(root)
+    (root / "node_modules").symlink_to(pyodide.parent)
+    with_runtime = jupyter_book(root)
+    return {"without": without, "with": with_runtime}
+
+
+def test_a_build_without_the_runtime_says_how_to_turn_it_on(small: dict) -> None:
+    build = small["without"]
+    assert build.returncode == 0, build.output[-3000:]
+    lines = [line for line in build.output.splitlines() if "run controls are off" in line]
+    assert lines == [
+        "run controls are off: no Pyodide in node_modules/pyodide; run `npm ci` to turn them on"
+    ]
+    assert not (build.html / "_static" / "pyodide").exists()
+
+
+def test_a_post_needing_a_missing_module_says_so(small: dict) -> None:
+    build = small["with"]
+    assert build.returncode == 0, build.output[-3000:]
+    assert "run controls are off" not in build.output
+    page = (build.html / "blog" / "plots.html").read_text(encoding="utf-8")
+    assert '"needs": [[], ["matplotlib"]]' in page, "the page was rewritten with its controls"
+
+
+# -- in the browser ---------------------------------------------------------------------------
+
+
+def local_only(context, base: str) -> list[str]:
+    """Abort every request not to ``base``; return the list of requests made."""
+    seen: list[str] = []
+
+    def route(r) -> None:
+        seen.append(f"{r.request.method} {r.request.url}")
+        return r.continue_() if r.request.url.startswith(base) else r.abort()
+
+    context.route("**/*", route)
+    return seen
+
+
+def open_post(browser, base: str, path: str = SAGE):
+    context = browser.new_context(viewport={"width": 1350, "height": 940})
+    seen = local_only(context, base)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(base + path, wait_until="load")
+    return context, page, seen
+
+
+def cell_at(page, number: int):
+    return page.locator(".cell").nth(number - 1)
+
+
+def run(page, number: int, timeout: float = COLD) -> float:
+    """Press Run on cell ``number``; wait for its result; return the seconds it took."""
+    started = time.perf_counter()
+    cell_at(page, number).get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        "n => /^(Ran|Raised)/.test(document.querySelectorAll('.runcode-status')[n].innerText)",
+        arg=number - 1,
+        timeout=timeout,
+    )
+    return time.perf_counter() - started
+
+
+def edit_and_run_the_declined_payment(browser, base: str) -> None:
+    context, page, seen = open_post(browser, base)
+    assert page.locator(".runcode-bar button", has_text="Run").count() == 5
+    page.wait_for_timeout(500)
+    assert [r for r in seen if RUNTIME_FILE.search(r)] == [], "nothing runtime before a click"
+    published = {n: cell_at(page, n).locator(".cell_output").inner_text() for n in (3, 5)}
+    declined = cell_at(page, 4)
+    assert "failed      payment: card declined" in declined.locator(".cell_output").inner_text()
+    code = declined.get_by_role("textbox")
+    code.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type('\nprint("seats left:", world["seats"])')
+    seconds = run(page, 4)
+    print(f"\ncold click to output under {base}: {seconds:.1f} s")
+    new_output = declined.locator(".cell_output").inner_text()
+    assert "seats left: {'T-1': 'seat-4A'}" in new_output
+    assert "compensated room (room-12)" in new_output
+    for n, text in published.items():
+        assert cell_at(page, n).locator(".cell_output").inner_text() == text, "outputs stay"
+    assert [r for r in seen if not r.startswith("GET ")] == [], "edits never leave the page"
+    assert any("/_static/pyodide/pyodide.asm.wasm" in r for r in seen)
+    assert page.errors == []
+    context.close()
+
+
+def test_reader_edits_and_runs_the_declined_payment(browser, server) -> None:
+    edit_and_run_the_declined_payment(browser, server)
+
+
+def test_the_same_under_the_read_the_docs_prefix(browser, html, tmp_path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "latest").symlink_to(html)
+    with serving(tmp_path) as root:
+        edit_and_run_the_declined_payment(browser, root + "en/latest/")
+
+
+@pytest.fixture(scope="module")
+def live(browser, server) -> Iterator[object]:
+    """The Sage post with Python loaded after running its first cell."""
+    context, page, _ = open_post(browser, server)
+    run(page, 1)
+    yield page
+    context.close()
+
+
+def replace_and_run(page, number: int, source: str) -> str:
+    cell_at(page, number).get_by_role("textbox").fill(source)
+    run(page, number)
+    return cell_at(page, number).locator(".cell_output").inner_text()
+
+
+def test_an_exception_is_shown_and_the_page_still_works(live) -> None:
+    output = replace_and_run(live, 5, 'print("before")\nraise ValueError("no such trip")')
+    assert "before" in output
+    assert re.search(r'File "<cell 5>", line 2.*ValueError: no such trip', output, re.S)
+    assert "pyodide" not in output, "the traceback is the reader's code only"
+    assert "Raised an error" in cell_at(live, 5).locator(".runcode-status").inner_text()
+    if not AXE.is_file():
+        _missing("axe-core")
+    live.add_script_tag(path=AXE)
+    result = live.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [v["id"] for v in result["violations"]] == []
+    assert replace_and_run(live, 5, "list(world)") == "['rooms', 'seats', 'charges']"
+    assert live.errors == []
+
+
+def test_input_gets_a_clear_message(live) -> None:
+    output = replace_and_run(live, 5, 'name = input("Your name? ")')
+    assert "input() cannot ask for text here" in output
+
+
+def test_big_output_is_cut_with_a_note(live) -> None:
+    output = replace_and_run(live, 5, 'print("x" * 10_000_000)')
+    assert "Output cut to its first 100,000 characters (it printed 10,000,001)." in output
+    assert len(output) < 101_000
+
+
+def test_reset_restores_the_published_code_and_output(live, html) -> None:
+    published = soup(html / SAGE).select(".cell")[4]
+    cell_at(live, 5).get_by_role("button", name="Reset").click()
+    assert cell_at(live, 5).get_by_role("textbox").inner_text().strip() == (
+        published.select_one(".cell_input pre").get_text().strip()
+    )
+    output = cell_at(live, 5).locator(".cell_output").inner_text().strip()
+    assert output == published.select_one(".cell_output").get_text().strip()
+
+
+def test_an_endless_loop_can_be_stopped(live) -> None:
+    cell_at(live, 5).get_by_role("textbox").fill("while True:\n    pass")
+    cell_at(live, 5).get_by_role("button", name="Run").click()
+    status = cell_at(live, 5).locator(".runcode-status")
+    live.wait_for_timeout(1000)
+    assert status.inner_text() == "Running..."
+    assert live.evaluate("1 + 1") == 2, "the page stays responsive"
+    cell_at(live, 5).get_by_role("button", name="Stop").click()
+    assert status.inner_text().startswith("Stopped")
+    assert replace_and_run(live, 5, 'print("after the stop", list(world))') == (
+        "after the stop ['rooms', 'seats', 'charges']"
+    ), "a fresh Python ran the cells above first"
+
+
+def test_a_failed_download_says_so_and_can_retry(browser, server) -> None:
+    context, page, seen = open_post(browser, server)
+    context.route("**/pyodide.asm.wasm", lambda r: r.abort())
+    cell_at(page, 1).get_by_role("button", name="Run").click()
+    alert = cell_at(page, 1).get_by_role("alert")
+    alert.wait_for(timeout=COLD)
+    assert "Python could not be loaded from this site" in alert.inner_text()
+    context.unroute("**/pyodide.asm.wasm")
+    before = len(seen)
+    cell_at(page, 1).get_by_role("button", name="Retry").click()
+    page.wait_for_timeout(500)
+    assert any("runcode-worker.js" in r or "pyodide" in r for r in seen[before:])
+    context.close()
