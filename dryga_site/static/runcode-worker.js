@@ -57,6 +57,21 @@ def run_cell(source, number):
 
 let runCell = null;
 
+// Pyodide only warns when one of its files fails to download, and then waits for ever: report
+// the failure to the page instead, which offers a retry.
+const fetchFile = globalThis.fetch;
+globalThis.fetch = async (url, ...rest) => {
+  const name = String(url).split("/").pop();
+  try {
+    const response = await fetchFile(url, ...rest);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response;
+  } catch (error) {
+    postMessage({ type: "failed", message: `${name} did not download: ${error.message}` });
+    throw error;
+  }
+};
+
 onmessage = async ({ data }) => {
   if (data.type === "load") {
     try {
