@@ -17,6 +17,7 @@ machinery, not notebook execution). Results print as Markdown tables for BENCHMA
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -244,6 +245,61 @@ def bench_clean_logs(runs: int) -> None:
         sys.exit(1)
 
 
+def bench_runtime(runs: int, html: Path | None) -> None:
+    """The posts' run controls: what the first Run fetches, and how long a cold and a warm run take.
+
+    Cold: a fresh browser context clicks Run on the Sage post's first cell; the clock stops when
+    the cell says it ran. Warm: the same cell run again, Python already loaded.
+    """
+    from playwright.sync_api import sync_playwright
+
+    # Timed in the page: from the click to the status that follows the cell's new output.
+    click_to_output = """() => new Promise((resolve) => {
+        const status = document.querySelector('.runcode-status');
+        status.textContent = '';
+        const start = performance.now();
+        new MutationObserver(() => status.textContent.startsWith('Ran') &&
+            resolve(performance.now() - start)).observe(status, {childList: true});
+        document.querySelector('.runcode-run').click();
+    })"""
+    cold, warm, fetched = [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        if html is None:
+            src = copy_site(Path(tmp) / "site")  # node_modules (Pyodide) linked
+            build(src)
+            html = src / "_build" / "html"
+        with serving(html) as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for _ in range(runs):
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(base + "blog/introducing-sage.html", wait_until="networkidle")
+                sizes: list[int] = []  # the worker's requests included
+                context.on("requestfinished", functools.partial(_note_size, sizes))
+                cold.append(page.evaluate(click_to_output) / 1000)
+                page.wait_for_timeout(500)
+                fetched.append(sum(sizes) / 1e6)
+                warm += [page.evaluate(click_to_output) for _ in range(5)]
+                context.close()
+            browser.close()
+    print(f"## Run code in the browser (Sage post, first cell, {runs} cold runs)\n")
+    print("| measure | median | range | target |")
+    print("| --- | ---: | ---: | --- |")
+    for name, values, unit, target in [
+        ("bytes fetched by the first Run", fetched, "MB", ""),
+        ("cold: click to output", cold, "s", "<= 5 s"),
+        ("warm re-run: click to output", warm, "ms", "<= 200 ms"),
+    ]:
+        middle, low, high = statistics.median(values), min(values), max(values)
+        print(f"| {name} | {middle:.1f} {unit} | {low:.1f}-{high:.1f} | {target} |")
+    print()
+
+
+def _note_size(sizes: list[int], request: object) -> None:
+    transferred = request.sizes()  # type: ignore[attr-defined]
+    sizes.append(transferred["responseBodySize"] + transferred["responseHeadersSize"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     only = parser.add_mutually_exclusive_group()
@@ -260,9 +316,15 @@ def main() -> None:
         metavar="N",
         help="only run N clean strict builds and check that their logs have no problem",
     )
+    parser.add_argument(
+        "--runtime", action="store_true", help="only time the posts' run controls (Pyodide)"
+    )
     args = parser.parse_args()
     if args.clean_logs:
         bench_clean_logs(args.clean_logs)
+        return
+    if args.runtime:
+        bench_runtime(args.runs, args.html)
         return
     if not args.lighthouse_only:
         bench_builds(args.posts)

@@ -25,6 +25,8 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
   const cells = [];
   let worker = null;
   let ready = null;
+  let loaded = false;
+  let abandon = null;
   let busy = false;
   const pending = new Map();
   const ran = new Set();
@@ -52,8 +54,9 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
   function startWorker() {
     worker = new Worker(new URL(settings.worker, document.baseURI), { type: "module" });
     ready = new Promise((resolve, reject) => {
+      abandon = reject;
       worker.onmessage = ({ data }) => {
-        if (data.type === "ready") resolve();
+        if (data.type === "ready") resolve((loaded = true));
         else if (data.type === "failed") reject(new Error(data.message));
         else pending.get(data.id)?.(data);
       };
@@ -62,12 +65,17 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
         reject(new Error(event.message || "the worker script did not load"));
       };
     });
+    ready.catch(() => {}); // reported by the run that waits for it
     worker.postMessage({ type: "load", runtime: new URL(settings.runtime, document.baseURI).href });
   }
 
+  const STOPPED = "Stopped; Python starts afresh on the next run";
+
   function stop() {
+    abandon?.(Object.assign(new Error(STOPPED), { stopped: true }));
     worker?.terminate();
     worker = null;
+    loaded = false;
     ran.clear();
     for (const finish of pending.values()) finish({ stopped: true });
     pending.clear();
@@ -111,7 +119,7 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
     for (const other of cells) other.run.disabled = true;
     cell.stop.hidden = false;
     const started = performance.now();
-    cell.status.textContent = worker ? "Running..." : "Loading Python (first run only)...";
+    cell.status.textContent = loaded ? "Running..." : "Loading Python (first run only)...";
     try {
       if (!worker) startWorker();
       await ready;
@@ -120,7 +128,7 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
         current.status.textContent = "Running...";
         const result = await execute(current);
         if (result.stopped) {
-          cell.status.textContent = "Stopped; Python starts afresh on the next run";
+          cell.status.textContent = STOPPED;
           break;
         }
         ran.add(current);
@@ -131,7 +139,8 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
         }
       }
     } catch (error) {
-      loadFailed(cell, error);
+      if (error.stopped) cell.status.textContent = STOPPED;
+      else loadFailed(cell, error);
     } finally {
       busy = false;
       cell.stop.hidden = true;
@@ -169,7 +178,10 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
     pre.setAttribute("role", "textbox");
     pre.setAttribute("aria-multiline", "true");
     pre.setAttribute("aria-label", `Code of cell ${number}, editable; Shift+Enter runs it`);
-    pre.addEventListener("input", () => (cell.reset.hidden = false));
+    pre.addEventListener("input", () => {
+      cell.reset.hidden = false;
+      if (!worker) startWorker(); // a reader who edits will run: start loading Python now
+    });
     pre.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && event.shiftKey) {
         event.preventDefault();
