@@ -267,6 +267,9 @@ def test_a_failed_download_says_so_and_can_retry(browser, server) -> None:
     context.unroute("**/pyodide.asm.wasm")
     before = len(seen)
     cell_at(page, 1).get_by_role("button", name="Retry").click()
-    page.wait_for_timeout(500)
-    assert any("runcode-worker.js" in r or "pyodide" in r for r in seen[before:])
+    page.wait_for_function(
+        "document.querySelector('.runcode-status').innerText.startsWith('Ran')", timeout=COLD
+    )
+    assert any("pyodide.asm.wasm" in r for r in seen[before:])
+    assert not cell_at(page, 1).get_by_role("alert").count()
     context.close()
