@@ -2,8 +2,8 @@
 
 Pyodide (the npm ``pyodide`` package, installed by ``npm ci``) is copied from
 ``node_modules/pyodide`` into the built site's ``_static/pyodide/``, and nothing references it
-until a reader presses Run: then a Web Worker (``runcode-worker.js``) loads it from the site
-itself. Each executed post gets a small inline script (``static/runcode.js``) that adds the run
+until a reader edits a cell or presses Run: then a Web Worker (``runcode-worker.js``) loads it
+from the site itself. Each executed post gets a small inline script (``static/runcode.js``) that adds the run
 controls; with JavaScript off the page stays as it was.
 
 Whether a cell can run is worked out at build time from what its code (and the code above it)
@@ -49,8 +49,11 @@ TARGET = "pyodide"
 
 
 def runtime(app: Sphinx) -> Path | None:
-    """The installed Pyodide package, if every file the worker needs is there."""
-    folder = Path(app.confdir, app.config.site_runtime_dir)
+    """The installed Pyodide package, if every file the worker needs is there.
+
+    Found from the sources' folder, which the preview's build shares (its conf.py is elsewhere).
+    """
+    folder = Path(app.srcdir, app.config.site_runtime_dir)
     return folder if all((folder / name).is_file() for name in RUNTIME_FILES) else None
 
 

@@ -1,7 +1,7 @@
 (settings) => {
   /* Run controls for a post's code cells. Inlined into the page by dryga_site/runcode.py and
      called with its settings: where the runtime and worker are, the notebook to download, and
-     for each cell what it needs that the runtime lacks. Nothing is fetched until Run. */
+     for each cell what it needs that the runtime lacks. Nothing is fetched before an edit or Run. */
   const CSS = `
 html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6rem; }
 .runcode-bar { position: absolute; top: 0; left: 0; right: 0; height: 2.2rem; display: flex;
