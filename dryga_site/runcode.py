@@ -3,8 +3,8 @@
 Pyodide (the npm ``pyodide`` package, installed by ``npm ci``) is copied from
 ``node_modules/pyodide`` into the built site's ``_static/pyodide/``, and nothing references it
 until a reader edits a cell or presses Run: then a Web Worker (``runcode-worker.js``) loads it
-from the site itself. Each executed post gets a small inline script (``static/runcode.js``) that adds the run
-controls; with JavaScript off the page stays as it was.
+from the site itself. Each executed post gets a small inline script (``static/runcode.js``)
+that adds the run controls; with JavaScript off the page stays as it was.
 
 Whether a cell can run is worked out at build time from what its code (and the code above it)
 imports, against what the copied runtime provides: the modules in its ``python_stdlib.zip``, the
