@@ -83,7 +83,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("env-get-outdated", assets.restyle_after_static_edits, DEFAULT),
         ("env-get-outdated", catalog.reread_catalogs, DEFAULT),
         ("env-get-outdated", backlinks.reread_referrers, DEFAULT),
-        ("env-get-outdated", ablog_adapter.reread_changed_posts, DEFAULT),
+        ("env-get-outdated", ablog_adapter.reread_due_posts, DEFAULT),
         # Reading a page
         ("source-read", frontmatter.check_source, FRONT_MATTER_FIRST),
         ("source-read", catalog.read_front_matter, DEFAULT),

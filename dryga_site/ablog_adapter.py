@@ -205,21 +205,30 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         }
 
 
-def reread_changed_posts(
+def reread_due_posts(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Read again the pages with post lists when a post came, went or changed, and the
-    scheduled posts whose day has come (they were read as unpublished)."""
-    posts = store(env).blog_posts
-    due = [
+    """Read again the scheduled posts whose day has come (they were read as unpublished)."""
+    today = first_unpublished_day().date()
+    return sorted(
         d
-        for d, rec in posts.items()
-        if rec["state"] == SCHEDULED and rec["date"] < first_unpublished_day().date()
-    ]
-    folder = app.config.blog_path.strip("/") + "/"
-    if due or any(d in posts or d.startswith(folder) for d in added | changed | removed):
-        due += store(env).blog_postlists
-    return sorted(set(due) & env.found_docs)
+        for d, rec in store(env).blog_posts.items()
+        if rec["state"] == SCHEDULED and rec["date"] < today and d in env.found_docs
+    )
+
+
+def listed_signature(env: BuildEnvironment) -> str:
+    """What a post list can show of the listed posts: titles, dates, labels and excerpts."""
+    posts = store(env).blog_posts
+    fields = ("date", "update", "title", "tags", "author", "category", "location", "language")
+    shown = sorted(
+        (docname, [str(post[k]) for k in fields], posts.get(docname, {}).get("excerpt"))
+        for docname, records in ablog_records(env).items()
+        for post in records
+        if is_listed(post)
+    )
+    xrefs = any(rec["xrefs"] for rec in posts.values())
+    return _digest(shown, xrefs and sorted((d, t.astext()) for d, t in env.titles.items()))
 
 
 # ------------------------------------------------------------ published pages, checked
@@ -227,7 +236,8 @@ def reread_changed_posts(
 
 def after_reading(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Note the hidden posts, keep them out of the sitemap, check links to them, and return
-    the pages to write again because their neighbours changed."""
+    the pages to write again: those whose neighbours changed, and those with a post list
+    when what it can show changed."""
     state = store(env)
     state.blog_hidden = hidden_posts(env)
     state.blog_relations = visible_relations(env, state.blog_hidden)
@@ -235,7 +245,11 @@ def after_reading(app: Sphinx, env: BuildEnvironment) -> list[str]:
     excluded.add(app.builder.get_target_uri(f"{app.config.blog_path}/drafts"))  # their list
     app.config.sitemap_excludes = sorted({*app.config.sitemap_excludes, *excluded})
     check_links_to_hidden_posts(env, state.blog_hidden)
-    return rewrite_new_neighbours(env, state.blog_relations)
+    stale = rewrite_new_neighbours(env, state.blog_relations)
+    listed, state.blog_listed = state.blog_listed, listed_signature(env)
+    if listed != state.blog_listed:  # post lists are filled when written: no need to read
+        stale += [d for d in state.blog_postlists if d in env.found_docs]
+    return sorted(set(stale))
 
 
 def _what_it_is(env: BuildEnvironment, docname: str) -> str:

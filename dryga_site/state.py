@@ -23,7 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 
 #: The version of what :class:`SiteState` holds; declared as the extension's ``env_version``.
-ENV_VERSION = 2
+ENV_VERSION = 3
 #: The environment attribute holding the state.
 ATTRIBUTE = "dryga_site"
 
@@ -56,6 +56,8 @@ class SiteState:
     blog_links: dict[str, list[tuple[str, str, int]]] = _per_document()
     #: docname -> True for the pages with a post list (see ablog_adapter.py).
     blog_postlists: dict[str, bool] = _per_document()
+    #: A digest of what post lists can show of the listed posts, at the last build.
+    blog_listed: str = ""
     #: docname -> the newer/older posts and next/prev pages it was last written with.
     blog_neighbours: dict[str, Any] = field(default_factory=dict)
     #: Posts that appear on no published page (drafts, scheduled), as of the last read.
