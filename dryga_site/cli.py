@@ -8,24 +8,14 @@ site must pass before it is published, printing one ``file:line: message`` per p
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
-from .build import site_env, site_folders, sphinx_config, write_conf
+from .build import site_folders
 from .checks import check_site
 from .newpage import next_order, notebook_post, post_text, project_text, slugify
 from .schema import DOMAINS, KINDS, validate_project, with_defaults
-
-# What the preview's file watcher ignores, besides the output folder: files a build
-# writes, caches, and editors' temporary files.
-PREVIEW_IGNORED = (
-    r"/(_build|\.jupyter_cache|jupyter_execute|\.ipynb_checkpoints|__pycache__)/",
-    r"/(\.git|\.venv|node_modules|tests|[^/]*\.egg-info)/",
-    r"(\.pyc|\.swp|\.swx|~|/4913|/\.#[^/]*)$",
-)
 
 
 def find_root(start: Path) -> Path:
@@ -146,21 +136,15 @@ def new_project(root: Path, name: str, kind: str, domains: list[str], tagline: s
 def preview(root: Path, port: int) -> None:
     """Serve the site on 127.0.0.1, drafts included, rebuilding on every save.
 
-    The preview builds into _build/preview, apart from the build you publish.
+    The preview builds into _build/preview, apart from the build you publish; a save
+    that does not build keeps the last good pages, with its error on top of each page.
     """
-    from sphinx_autobuild.__main__ import main as autobuild
+    from .preview import PortInUse, serve
 
-    out = root / "_build" / "preview"
-    with tempfile.TemporaryDirectory(prefix="dryga-preview-") as confdir:
-        write_conf(Path(confdir), sphinx_config(root, **{"blog_show_drafts": True}))
-        args = [str(root), str(out / "html"), "-c", confdir, "-d", str(out / ".doctrees")]
-        args += ["--host", "127.0.0.1", "--port", str(port), "-n"]
-        args += ["--ignore", str(root / "_build")]
-        for pattern in PREVIEW_IGNORED:
-            args += ["--re-ignore", pattern]
-        click.echo(f"Preview of {root} with drafts; Ctrl+C stops it.")
-        os.environ.update(site_env(root))  # for the builds sphinx-autobuild starts
-        autobuild(args)
+    try:
+        serve(root, port, log=lambda line: click.echo(line, err=True))
+    except PortInUse as error:
+        raise click.ClickException(str(error)) from None
 
 
 # ------------------------------------------------------------------------- check

@@ -1,0 +1,424 @@
+"""The author's preview: one warm process that rebuilds on every save and reloads the browser.
+
+Python, Jupyter Book, Sphinx and every extension are imported once. Each save starts a fresh
+Sphinx application in this process on the environment the last build pickled, so only the
+pages the edit touches are read again. Sphinx writes into ``_build/preview/build``; a build
+without problems is then copied into ``_build/preview/html``, which is what the browser sees,
+so a broken save keeps the last good pages on screen with its one-line error as a banner.
+Watching (watchfiles), serving (starlette, uvicorn) and the reload script are
+sphinx-autobuild's pieces; the settings are those ``jupyter-book config sphinx`` writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import errno
+import gc
+import html
+import importlib
+import io
+import logging
+import mimetypes
+import os
+import runpy
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.bccache
+import watchfiles
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util.docutils import docutils_namespace, patch_docutils
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .checks import build_log_problems
+
+#: What the watcher ignores besides the output folder: files a build writes, caches,
+#: editors' temporary files, and folders that are not part of the site.
+IGNORED = (
+    r"/(_build|\.jupyter_cache|jupyter_execute|\.ipynb_checkpoints|__pycache__)/",
+    r"/(\.git|\.venv|node_modules|tests|[^/]*\.egg-info)/",
+    r"(\.pyc|\.swp|\.swx|~|/4913|/\.#[^/]*)$",
+)
+#: Files whose change means the settings must be read again.
+SETTINGS_FILES = ("_config.yml", "_toc.yml")
+BANNER_STYLE = (
+    "position:fixed;inset:0 0 auto 0;z-index:9999;margin:0;padding:.6em 1em;"
+    "background:#8b0000;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap"
+)
+
+
+class PortInUse(OSError):
+    """The port asked for is taken; the message names it and the way out."""
+
+
+def listen(port: int) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port`` (0: a free one), or one line saying why not."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as error:
+        sock.close()
+        reason = "is in use" if error.errno == errno.EADDRINUSE else f"failed: {error.strerror}"
+        raise PortInUse(
+            f"port {port} on 127.0.0.1 {reason}; stop what uses it, "
+            "or run `python -m dryga_site preview --port 0` to pick a free port"
+        ) from None
+    sock.listen(128)  # browsers opened during the first build wait for it, not fail
+    return sock
+
+
+def sphinx_settings(root: Path) -> dict[str, Any]:
+    """The Sphinx settings ``jupyter-book config sphinx`` derives from ``_config.yml``.
+
+    Its conf.py is written next to the configuration file it reads, so that file is
+    copied to a temporary folder first: nothing is written into the sources.
+    """
+    from jupyter_book.cli.main import main as jupyter_book
+
+    with tempfile.TemporaryDirectory(prefix="dryga-preview-conf-") as tmp:
+        config = Path(tmp, "_config.yml")
+        shutil.copy(root / "_config.yml", config)
+        args = ["config", "sphinx", str(root), "--config", str(config)]
+        args += ["--toc", str(root / "_toc.yml")]
+        with contextlib.redirect_stdout(io.StringIO()):
+            jupyter_book(args, standalone_mode=False)
+        settings = runpy.run_path(str(Path(tmp, "conf.py")))
+    return {key: value for key, value in settings.items() if not key.startswith("__")}
+
+
+def warm_up(extensions: list[str]) -> None:
+    """Import the extensions now, and exempt everything imported from garbage collection.
+
+    Imported modules live as long as the process; frozen, they are not scanned again by
+    each collection, nor by ``gc.get_objects()``, which sphinx-external-toc calls for
+    every new app to find Sphinx's table-of-contents collector.
+    """
+    for name in extensions:
+        importlib.import_module(name)
+    gc.freeze()
+
+
+def publish(built: Path, served: Path) -> int:
+    """Make ``served`` a copy of ``built``, copying only changed files; how many were copied."""
+    kept, copied = set(), 0
+    for path in built.rglob("*"):
+        if not path.is_file():
+            continue
+        name = path.relative_to(built)
+        kept.add(name)
+        target, stat = served / name, path.stat()
+        with contextlib.suppress(FileNotFoundError):
+            now = target.stat()
+            if (now.st_size, now.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        shutil.copy2(path, partial)
+        os.replace(partial, target)  # a reader never gets half a page
+        copied += 1
+    for path in served.rglob("*"):
+        if path.is_file() and path.relative_to(served) not in kept:
+            path.unlink()
+    return copied
+
+
+@dataclass
+class Outcome:
+    """What one build did: its problems (one line each), the pages read, the code run."""
+
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)
+    ran: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        """The terminal's line for this build."""
+        if self.problems:
+            return "\n".join(self.problems)
+        read = ", ".join(self.read[:5]) + (" ..." if len(self.read) > 5 else "")
+        runs = "; ".join(f"ran {doc}'s code in {s:.1f} s" for doc, s in self.ran.items())
+        details = "; ".join(filter(None, [f"read {read}" if read else "", runs]))
+        return f"built in {self.seconds:.2f} s" + (f" ({details})" if details else "")
+
+
+class PreviewBuilder:
+    """Incremental builds of ``root`` with drafts shown, in this process."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.root = root
+        self.build_dir = out / "build"
+        self.doctrees = out / ".doctrees"
+        self.html = out / "html"
+        self.settings: dict[str, Any] | None = None
+        self.problems: list[str] = []
+        self.templates = MemoryBytecodeCache()
+
+    def build(self, changed: Sequence[Path] = ()) -> Outcome:
+        """Build what ``changed`` touched; publish the result only if it has no problems."""
+        started = time.perf_counter()
+        outcome = Outcome(0.0)
+        try:
+            if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
+                self.settings = sphinx_settings(self.root)
+                warm_up(self.settings["extensions"])
+            warnings = io.StringIO()
+            app = self._run(warnings, outcome)
+            outcome.problems = [str(p) for p in build_log_problems(warnings.getvalue(), self.root)]
+            if app.statuscode and not outcome.problems:
+                outcome.problems = ["_config.yml:1: the build failed; see the terminal"]
+        except Exception as error:  # noqa: BLE001 - any failure is one line, never a traceback
+            message = str(error).strip().splitlines()
+            outcome.problems = [f"{type(error).__name__}: {message[0] if message else ''}"]
+        if not outcome.problems:
+            publish(self.build_dir, self.html)
+        self.problems = outcome.problems
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+
+    def _run(self, warnings: io.StringIO, outcome: Outcome) -> Sphinx:
+        # ablog keeps its blog in a class attribute shared by every Sphinx app of a process
+        # (a "Borg"), filled by the first app; each fresh app needs it empty.
+        from ablog.blog import Blog
+
+        Blog._dict.clear()
+        started = time.time()
+        written: set[str] = set()
+        with patch_docutils(self.root), docutils_namespace():
+            app = Sphinx(
+                srcdir=self.root,
+                confdir=None,  # as jupyter-book builds: the settings are all overrides
+                outdir=self.build_dir,
+                doctreedir=self.doctrees,
+                buildername="html",
+                # A copy: extensions append to list settings (ablog to html_static_path).
+                confoverrides={**copy.deepcopy(self.settings or {}), "blog_show_drafts": True},
+                status=None,
+                warning=warnings,
+                keep_going=True,
+            )
+            app.connect("env-before-read-docs", lambda a, e, docs: outcome.read.extend(docs))
+            app.connect("html-page-context", lambda a, page, *rest: written.add(page))
+            # Set before any page is rendered (the builder was made in Sphinx()).
+            app.builder.templates.environment.bytecode_cache = self.templates
+            app.connect("env-updated", rewrite_new_relations)
+            app.connect("html-collect-pages", drop_emptied_search_terms)
+            app.build()
+            prune(self.build_dir, app.env, written)
+            outcome.ran = code_runs(app.env, outcome.read, since=started)
+        return app
+
+
+def rewrite_new_relations(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Rewrite the pages whose parent, previous or next page (``<link rel>``) changed.
+
+    Sphinx writes again only the pages it read, so a page added, removed or retitled
+    would leave its neighbours in the table of contents pointing at the old one.
+    """
+    relations = {
+        docname: [
+            (other, env.titles[other].astext() if other in env.titles else "") for other in related
+        ]
+        for docname, related in env.collect_relations().items()
+    }
+    before = getattr(env, "preview_relations", {})
+    env.preview_relations = relations
+    return [docname for docname, related in relations.items() if before.get(docname) != related]
+
+
+def drop_emptied_search_terms(app: Sphinx) -> list:
+    """Forget search terms left with no page when pages were removed, as a clean build does."""
+    # Sphinx prunes removed pages from each term's set but keeps the emptied terms, and
+    # has no public way to drop them.
+    indexer = getattr(app.builder, "indexer", None)
+    for mapping in (indexer._mapping, indexer._title_mapping) if indexer else ():
+        for term in [term for term, pages in mapping.items() if not pages]:
+            del mapping[term]
+    return []
+
+
+def prune(outdir: Path, env: BuildEnvironment, written: set[str]) -> None:
+    """Delete pages of removed documents and generated pages (a tag's) no longer made.
+
+    Sphinx leaves them in place; a clean build would not have them. Nor does the preview
+    serve a sitemap: sphinx-sitemap lists only the pages written by the latest build.
+    """
+    (outdir / "sitemap.xml").unlink(missing_ok=True)
+    for path in [*outdir.rglob("*.html"), *outdir.rglob("*.ipynb")]:
+        name = path.relative_to(outdir)
+        if name.parts[0].startswith(("_", ".")):
+            continue
+        page = name.with_suffix("").as_posix()
+        if page not in env.found_docs and (path.suffix != ".html" or page not in written):
+            path.unlink()
+
+
+def code_runs(env: BuildEnvironment, read: list[str], since: float) -> dict[str, float]:
+    """Seconds each page read since ``since`` spent running its code (not from the cache)."""
+    runs = {}
+    for docname in read:
+        run = getattr(env, "nb_metadata", {}).get(docname, {}).get("exec_data") or {}
+        if run.get("mtime", 0) >= since and run.get("runtime") is not None:
+            runs[env.doc2path(docname, False)] = run["runtime"]
+    return runs
+
+
+class FreshFiles(StaticFiles):
+    """Static files read whole when asked for, never answered "not modified".
+
+    A page replaced between Starlette's look at its size and its read would otherwise be
+    sent with the old length; and a reload must always get the newest build.
+    """
+
+    def file_response(
+        self, full_path: Any, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        try:
+            body = Path(full_path).read_bytes()
+        except FileNotFoundError:  # deleted by the build since: as if it never existed
+            return Response("Not found: rebuilt since; reload", status_code=404)
+        media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
+        headers = {"Cache-Control": "no-store"}
+        return Response(body, status_code=status_code, media_type=media_type, headers=headers)
+
+
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept between builds (each fresh app would compile them again).
+
+    Jinja checks each entry against its template's source, so an edited template is
+    compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+class ErrorBanner:
+    """ASGI middleware: while the last build has problems, every HTML page shows them on top."""
+
+    def __init__(self, app: ASGIApp, problems: Callable[[], list[str]]) -> None:
+        self.app = app
+        self.problems = problems
+
+    def banner(self) -> bytes:
+        lines = html.escape("\n".join(self.problems()))
+        text = f"The last save did not build; showing the last good build.\n{lines}"
+        return f'<div role="alert" id="preview-error" style="{BANNER_STYLE}">{text}</div>'.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        banner = self.banner() if scope["type"] == "http" and self.problems() else b""
+        if not banner:
+            await self.app(scope, receive, send)
+            return
+        is_html = False
+
+        async def send_with_banner(message: Message) -> None:
+            nonlocal is_html
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                is_html = headers.get("Content-Type", "").startswith("text/html")
+                if is_html and "Content-Length" in headers:
+                    headers["Content-Length"] = str(int(headers["Content-Length"]) + len(banner))
+            elif is_html and not message.get("more_body", False):
+                message["body"] += banner
+            await send(message)
+
+        await self.app(scope, receive, send_with_banner)
+
+
+def app(builder: PreviewBuilder, url_host: str, log: Callable[[str], None]) -> ASGIApp:
+    """The preview's web app: the served build, the reload socket, the script and banner."""
+    from sphinx_autobuild.filter import IgnoreFilter
+    from sphinx_autobuild.middleware import JavascriptInjectorMiddleware
+    from sphinx_autobuild.server import RebuildServer
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Mount, WebSocketRoute
+
+    class WarmRebuildServer(RebuildServer):
+        """sphinx-autobuild's watcher and reload socket, building in this (warm) process.
+
+        Its own ``watch`` runs every build in a new process; this one uses a thread.
+        """
+
+        async def watch(self) -> None:
+            watching = False
+            async for changes in watchfiles.awatch(
+                *self.paths,
+                watch_filter=lambda _, path: not self.ignore(path),
+                yield_on_timeout=True,  # an empty first batch: the watcher is ready
+                rust_timeout=500,
+            ):
+                if not watching:
+                    watching = True
+                    log(f"Watching for saves; serving http://{url_host}/")
+                if changes:
+                    changed = sorted({Path(path).resolve() for _, path in changes})
+                    await asyncio.to_thread(self.change_callback, changed)
+                    self.flag.set()
+
+    def rebuild(changed: list[Path]) -> None:
+        names = (
+            ", ".join(_shown(p, builder.root) for p in changed if p.exists()) or "a deleted file"
+        )
+        log(f"Rebuilding after a change to {names} ...")
+        log(builder.build(changed).line())
+
+    ignore = IgnoreFilter([builder.root / "_build"], IGNORED)
+    watcher = WarmRebuildServer([builder.root], ignore, rebuild)
+    builder.html.mkdir(parents=True, exist_ok=True)
+    return Starlette(
+        routes=[
+            WebSocketRoute("/websocket-reload", watcher, name="reload"),
+            Mount("/", app=FreshFiles(directory=builder.html, html=True), name="static"),
+        ],
+        middleware=[
+            Middleware(JavascriptInjectorMiddleware, ws_url=url_host),
+            Middleware(ErrorBanner, problems=lambda: builder.problems),
+        ],
+        lifespan=watcher.lifespan,
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return path.relative_to(root).as_posix()
+    return str(path)
+
+
+def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
+    """Build ``root`` into _build/preview, serve it on 127.0.0.1 and rebuild on every save."""
+    import uvicorn
+
+    sock = listen(port)
+    url_host = f"127.0.0.1:{sock.getsockname()[1]}"
+    builder = PreviewBuilder(root, root / "_build" / "preview")
+    log(f"Preview of {root} with drafts at http://{url_host}/ ; Ctrl+C stops it.")
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # no line per change
+    log("Building ...")
+    log(builder.build().line())
+    config = uvicorn.Config(app(builder, url_host, log), log_level="warning", lifespan="on")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops cleanly, then raises the signal again
+        log("Preview stopped.")
