@@ -144,6 +144,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     read: list[str] = field(default_factory=list)
     ran: dict[str, float] = field(default_factory=dict)
+    written: int = 0
 
     def line(self) -> str:
         """The terminal's line for this build."""
@@ -151,7 +152,8 @@ class Outcome:
             return "\n".join(self.problems)
         read = ", ".join(self.read[:5]) + (" ..." if len(self.read) > 5 else "")
         runs = "; ".join(f"ran {doc}'s code in {s:.1f} s" for doc, s in self.ran.items())
-        details = "; ".join(filter(None, [f"read {read}" if read else "", runs]))
+        wrote = f"wrote {self.written} pages"
+        details = "; ".join(filter(None, [f"read {read}" if read else "", wrote, runs]))
         return f"built in {self.seconds:.2f} s" + (f" ({details})" if details else "")
 
 
@@ -167,14 +169,18 @@ class PreviewBuilder:
         self.problems: list[str] = []
         self.templates = MemoryBytecodeCache()
 
+    def load_settings(self) -> None:
+        """Read the settings from ``_config.yml`` and import the extensions they name."""
+        self.settings = sphinx_settings(self.root)
+        warm_up(self.settings["extensions"])
+
     def build(self, changed: Sequence[Path] = ()) -> Outcome:
         """Build what ``changed`` touched; publish the result only if it has no problems."""
         started = time.perf_counter()
         outcome = Outcome(0.0)
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
-                self.settings = sphinx_settings(self.root)
-                warm_up(self.settings["extensions"])
+                self.load_settings()
             warnings = io.StringIO()
             app = self._run(warnings, outcome)
             outcome.problems = [str(p) for p in build_log_problems(warnings.getvalue(), self.root)]
@@ -219,6 +225,7 @@ class PreviewBuilder:
             app.build()
             prune(self.build_dir, app.env, written)
             outcome.ran = code_runs(app.env, outcome.read, since=started)
+            outcome.written = len(written)
         return app
 
 
@@ -376,6 +383,8 @@ def app(builder: PreviewBuilder, url_host: str, log: Callable[[str], None]) -> A
                     changed = sorted({Path(path).resolve() for _, path in changes})
                     await asyncio.to_thread(self.change_callback, changed)
                     self.flag.set()
+                    # Free the last app while the author reads, not during the next build.
+                    await asyncio.to_thread(gc.collect)
 
     def rebuild(changed: list[Path]) -> None:
         names = (
@@ -415,6 +424,9 @@ def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
     builder = PreviewBuilder(root, root / "_build" / "preview")
     log(f"Preview of {root} with drafts at http://{url_host}/ ; Ctrl+C stops it.")
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # no line per change
+    log("Loading Jupyter Book, Sphinx and the extensions ...")
+    with contextlib.suppress(Exception):  # if it fails, the first build says why in one line
+        builder.load_settings()
     log("Building ...")
     log(builder.build().line())
     config = uvicorn.Config(app(builder, url_host, log), log_level="warning", lifespan="on")

@@ -4,6 +4,7 @@
     python scripts/bench.py --lighthouse-only --runs 3
     python scripts/bench.py --builds-only --posts 100 500
     python scripts/bench.py --clean-logs 10      # ten clean builds whose logs must be clean
+    python scripts/bench.py --preview           # the author's loop: save to visible page
 
 Lighthouse (``npm ci`` installs it) runs its mobile preset against a strict build served
 gzipped on 127.0.0.1, several times per template; the median of each category is printed
@@ -11,7 +12,9 @@ with the bytes transferred and requests made on that first load. Build times are
 on a copy of the sources in a temporary folder: a clean build (cold notebook cache), a
 rebuild with no change, after editing one post and after editing one project, and clean
 builds of synthetic blogs (generated posts without code cells, so they time the site's
-machinery, not notebook execution). Results print as Markdown tables for BENCHMARKS.md.
+machinery, not notebook execution). ``--preview`` times ``python -m dryga_site preview``
+instead: from a file's write until the served page has the change, for prose and code edits.
+Results print as Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ import argparse
 import functools
 import json
 import os
+import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -141,12 +147,7 @@ def bench_builds(post_counts: list[int]) -> None:
         print(" one post edited, wall s | CPU s | share of clean (wall, CPU) |")
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for count in post_counts:
-            site = copy_site(Path(tmp) / f"synthetic-{count}")
-            shutil.rmtree(site / "blog")
-            (site / "blog").mkdir()
-            for number in range(count):
-                text = synthetic_post(number)
-                (site / "blog" / f"synthetic-{number:04d}.md").write_text(text, encoding="utf-8")
+            site = synthetic_site(Path(tmp) / f"synthetic-{count}", count)
             wall, cpu = build(site)
             append(site / "blog" / "synthetic-0000.md", "\nOne more sentence.\n")
             edited, edited_cpu = build(site)
@@ -158,6 +159,163 @@ def bench_builds(post_counts: list[int]) -> None:
             )
             shutil.rmtree(site)
         print()
+
+
+PREVIEW_EDITS = 5
+CODE_POST = """---
+title: "Synthetic post with code"
+blogpost: true
+date: "2014-12-31"
+tags: [testing]
+author: Andrew Dryga
+description: "A generated post whose one code cell runs at build time."
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+
+A cell that prints a marker, edited by the benchmark.
+
+```{code-cell} ipython3
+print("marker-start")
+```
+"""
+
+
+class Preview:
+    """``python -m dryga_site preview`` on a site, and its log."""
+
+    def __init__(self, site: Path) -> None:
+        self.log = site.parent / f"{site.name}-preview.log"
+        cmd = [sys.executable, "-m", "dryga_site", "--root", str(site), "preview", "--port", "0"]
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        self.url = self.wait_for(r"serving (http://\S+/)", timeout=1800)[1]
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"the preview stopped:\n{self.log.read_text()[-3000:]}")
+            found = re.search(pattern, self.log.read_text())
+            if found:
+                return found
+            time.sleep(0.05)
+        sys.exit(f"the preview never logged {pattern!r}:\n{self.log.read_text()[-3000:]}")
+
+    def builds(self) -> list[float]:
+        """Seconds of each build so far, from the log."""
+        return [float(s) for s in re.findall(r"^built in ([\d.]+) s", self.log.read_text(), re.M)]
+
+    def runs(self) -> list[float]:
+        """Seconds each code cell edit spent running its post's code, from the log."""
+        return [float(s) for s in re.findall(r"code in ([\d.]+) s", self.log.read_text())]
+
+    def save_to_visible(self, path: Path, old: str, new: str, page: str) -> float:
+        """Seconds from writing ``path`` (``old`` replaced) until ``page`` shows ``new``."""
+        done = len(self.builds())
+        text = path.read_text(encoding="utf-8")
+        start = time.perf_counter()
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        while True:
+            with urllib.request.urlopen(self.url + page, timeout=60) as response:
+                if new in response.read().decode():
+                    seconds = time.perf_counter() - start
+                    break
+            if time.perf_counter() - start > 600:
+                sys.exit(f"{page} never showed {new!r}:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.01)
+        while len(self.builds()) <= done:  # the build that published it has logged
+            time.sleep(0.05)
+        time.sleep(1)  # the preview collects the old build's garbage between saves
+        return seconds
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=120)
+
+
+def synthetic_site(dest: Path, count: int) -> Path:
+    """A copy of the site whose blog is ``count`` synthetic posts."""
+    site = copy_site(dest)
+    shutil.rmtree(site / "blog")
+    (site / "blog").mkdir()
+    for number in range(count):
+        text = synthetic_post(number)
+        (site / "blog" / f"synthetic-{number:04d}.md").write_text(text, encoding="utf-8")
+    return site
+
+
+def edit_times(preview: Preview, post: Path, site: Path, code: bool) -> list[float]:
+    """Save-to-visible seconds of ``PREVIEW_EDITS`` edits of ``post``'s prose or first cell.
+
+    A code edit makes its cell print ``edit <7n>``, a number its source does not show.
+    """
+    page = post.relative_to(site).with_suffix(".html").as_posix()
+    seconds = []
+    for i in range(PREVIEW_EDITS):
+        text = post.read_text(encoding="utf-8")
+        if code:
+            n = time.time_ns() % 10**9 + i
+            cell = text.index("\n", text.index("```{code-cell}")) + 1
+            old = text[cell : text.index("\n", cell) + 1]
+            seconds.append(preview.save_to_visible(post, old, f'print("edit", 7 * {n})\n', page))
+        else:
+            last = text.rstrip().splitlines()[-1]
+            seconds.append(preview.save_to_visible(post, last, f"{last} Edit {i}.", page))
+    return seconds
+
+
+def bench_preview() -> None:
+    """Save-to-visible latency of prose and code edits, and one edit's share of a clean build."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-preview-") as tmp:
+        sites = [copy_site(Path(tmp) / "site")]
+        for count in (100, 500):
+            sites.append(synthetic_site(Path(tmp) / f"synthetic-{count}", count))
+            (sites[-1] / "blog" / "synthetic-code.md").write_text(CODE_POST, encoding="utf-8")
+        for site in sites:
+            posts = sorted((site / "blog").glob("*.md"))
+            code_posts = [p for p in posts if "{code-cell}" in p.read_text(encoding="utf-8")]
+            prose_post = next(p for p in posts if p not in code_posts)
+            preview = Preview(site)
+            clean = preview.builds()[0]
+            prose = edit_times(preview, prose_post, site, code=False)
+            prose_builds = preview.builds()[-PREVIEW_EDITS:]
+            code = edit_times(preview, code_posts[0], site, code=True)
+            runs = preview.runs()[-PREVIEW_EDITS:]
+            preview.stop()
+            results.append((len(posts), clean, prose, prose_builds, code, runs))
+            print(f"(measured {site.name}: {len(posts)} posts)", file=sys.stderr, flush=True)
+
+    median = statistics.median
+    print("## Preview: from saving a file to the page showing it\n")
+    print(f"`python -m dryga_site preview`, median of {PREVIEW_EDITS} edits each: prose (a")
+    print("sentence changed in a post without code) and code (a post's first cell changed).\n")
+    print("| posts | prose edit s | target | code edit s | its cell's run s | target |")
+    print("| ---: | ---: | --- | ---: | ---: | --- |")
+    for posts, _, prose, _, code, runs in results:
+        target = "<= 0.5" if posts < 100 else "<= 1.5"
+        print(
+            f"| {posts} | {median(prose):.2f} | {target} | {median(code):.2f} "
+            f"| {median(runs):.2f} | <= run + 0.5 |"
+        )
+    print("\n### One post edited against a clean build, in the preview\n")
+    print("Build seconds from the preview's log: its first build into an empty")
+    print("`_build/preview` (extensions already imported), and the median prose edit.\n")
+    print("| posts | clean build s | one post edited s | share of clean | target |")
+    print("| ---: | ---: | ---: | ---: | --- |")
+    for posts, clean, _, builds, _, _ in results:
+        target = "<= 15%" if posts >= 500 else ""
+        print(
+            f"| {posts} | {clean:.2f} | {median(builds):.2f} | {median(builds) / clean:.0%} "
+            f"| {target} |"
+        )
+    print()
 
 
 def lighthouse(url: str, out: Path) -> dict:
@@ -305,6 +463,9 @@ def main() -> None:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--lighthouse-only", action="store_true", help="skip the build timings")
     only.add_argument("--builds-only", action="store_true", help="skip Lighthouse")
+    only.add_argument(
+        "--preview", action="store_true", help="only the preview's save-to-visible latency"
+    )
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per template")
     parser.add_argument(
         "--posts", type=int, nargs="*", default=[100, 500], help="synthetic blog sizes"
@@ -325,6 +486,9 @@ def main() -> None:
         return
     if args.runtime:
         bench_runtime(args.runs, args.html)
+        return
+    if args.preview:
+        bench_preview()
         return
     if not args.lighthouse_only:
         bench_builds(args.posts)
