@@ -141,6 +141,7 @@ class Outcome:
     """What one build did: its problems (one line each), the pages read, the code run."""
 
     seconds: float
+    cpu_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     read: list[str] = field(default_factory=list)
     ran: dict[str, float] = field(default_factory=dict)
@@ -154,7 +155,8 @@ class Outcome:
         runs = "; ".join(f"ran {doc}'s code in {s:.1f} s" for doc, s in self.ran.items())
         wrote = f"wrote {self.written} pages"
         details = "; ".join(filter(None, [f"read {read}" if read else "", wrote, runs]))
-        return f"built in {self.seconds:.2f} s" + (f" ({details})" if details else "")
+        took = f"built in {self.seconds:.2f} s (CPU {self.cpu_seconds:.2f} s)"
+        return took + (f": {details}" if details else "")
 
 
 class PreviewBuilder:
@@ -176,7 +178,7 @@ class PreviewBuilder:
 
     def build(self, changed: Sequence[Path] = ()) -> Outcome:
         """Build what ``changed`` touched; publish the result only if it has no problems."""
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         outcome = Outcome(0.0)
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
@@ -193,6 +195,7 @@ class PreviewBuilder:
             publish(self.build_dir, self.html)
         self.problems = outcome.problems
         outcome.seconds = time.perf_counter() - started
+        outcome.cpu_seconds = time.process_time() - cpu
         return outcome
 
     def _run(self, warnings: io.StringIO, outcome: Outcome) -> Sphinx:
