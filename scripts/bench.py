@@ -216,19 +216,18 @@ class Preview:
         """Seconds each code cell edit spent running its post's code, from the log."""
         return [float(s) for s in re.findall(r"code in ([\d.]+) s", self.log.read_text())]
 
-    def save_to_visible(self, path: Path, old: str, new: str, page: str) -> float:
-        """Seconds from writing ``path`` (``old`` replaced) until ``page`` shows ``new``."""
+    def save_to_visible(self, path: Path, text: str, expected: str, page: str) -> float:
+        """Seconds from writing ``text`` into ``path`` until ``page`` shows ``expected``."""
         done = len(self.builds())
-        text = path.read_text(encoding="utf-8")
         start = time.perf_counter()
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         while True:
             with urllib.request.urlopen(self.url + page, timeout=60) as response:
-                if new in response.read().decode():
+                if expected in response.read().decode():
                     seconds = time.perf_counter() - start
                     break
             if time.perf_counter() - start > 600:
-                sys.exit(f"{page} never showed {new!r}:\n{self.log.read_text()[-3000:]}")
+                sys.exit(f"{page} never showed {expected!r}:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.01)
         while len(self.builds()) <= done:  # the build that published it has logged
             time.sleep(0.05)
@@ -254,20 +253,20 @@ def synthetic_site(dest: Path, count: int) -> Path:
 def edit_times(preview: Preview, post: Path, site: Path, code: bool) -> list[float]:
     """Save-to-visible seconds of ``PREVIEW_EDITS`` edits of ``post``'s prose or first cell.
 
-    A code edit makes its cell print ``edit <7n>``, a number its source does not show.
+    A code edit adds a line to the first cell printing ``edit <7n>``, a number its source
+    does not show.
     """
     page = post.relative_to(site).with_suffix(".html").as_posix()
     seconds = []
     for i in range(PREVIEW_EDITS):
         text = post.read_text(encoding="utf-8")
+        n = time.time_ns() % 10**9 + i
         if code:
-            n = time.time_ns() % 10**9 + i
             cell = text.index("\n", text.index("```{code-cell}")) + 1
-            old = text[cell : text.index("\n", cell) + 1]
-            seconds.append(preview.save_to_visible(post, old, f'print("edit", 7 * {n})\n', page))
+            text, expected = f'{text[:cell]}print("edit", 7 * {n})\n{text[cell:]}', f"edit {7 * n}"
         else:
-            last = text.rstrip().splitlines()[-1]
-            seconds.append(preview.save_to_visible(post, last, f"{last} Edit {i}.", page))
+            text, expected = f"{text.rstrip()}\n\nBenchmark edit {n}.\n", f"Benchmark edit {n}."
+        seconds.append(preview.save_to_visible(post, text, expected, page))
     return seconds
 
 
