@@ -206,6 +206,7 @@ class PreviewBuilder:
         Blog._dict.clear()
         started = time.time()
         written: set[str] = set()
+        removed: set[str] = set()
         with patch_docutils(self.root), docutils_namespace():
             app = Sphinx(
                 srcdir=self.root,
@@ -221,12 +222,13 @@ class PreviewBuilder:
             )
             app.connect("env-before-read-docs", lambda a, e, docs: outcome.read.extend(docs))
             app.connect("html-page-context", lambda a, page, *rest: written.add(page))
+            app.connect("env-get-outdated", lambda a, e, new, old, gone: removed.update(gone) or [])
             # Set before any page is rendered (the builder was made in Sphinx()).
             app.builder.templates.environment.bytecode_cache = self.templates
             app.connect("env-updated", rewrite_new_relations)
             app.connect("html-collect-pages", drop_emptied_search_terms)
             app.build()
-            prune(self.build_dir, app.env, written)
+            prune(app, written, removed)
             outcome.ran = code_runs(app.env, outcome.read, since=started)
             outcome.written = len(written)
         return app
@@ -260,19 +262,24 @@ def drop_emptied_search_terms(app: Sphinx) -> list:
     return []
 
 
-def prune(outdir: Path, env: BuildEnvironment, written: set[str]) -> None:
-    """Delete pages of removed documents and generated pages (a tag's) no longer made.
+def prune(app: Sphinx, written: set[str], removed: set[str]) -> None:
+    """Delete pages a clean build would not make, which Sphinx leaves in place.
 
-    Sphinx leaves them in place; a clean build would not have them. Nor does the preview
-    serve a sitemap: sphinx-sitemap lists only the pages written by the latest build.
+    Those are the pages of removed documents, and blog lists no longer made (a tag or year
+    whose last post went). Nor does the preview serve a sitemap: sphinx-sitemap lists only
+    the pages written by the latest build.
     """
+    from ablog.post import generate_archive_pages
+
+    outdir = Path(app.outdir)
     (outdir / "sitemap.xml").unlink(missing_ok=True)
-    for path in [*outdir.rglob("*.html"), *outdir.rglob("*.ipynb")]:
-        name = path.relative_to(outdir)
-        if name.parts[0].startswith(("_", ".")):
-            continue
-        page = name.with_suffix("").as_posix()
-        if page not in env.found_docs and (path.suffix != ".html" or page not in written):
+    for docname in removed:
+        for suffix in (".html", ".ipynb"):
+            (outdir / f"{docname}{suffix}").unlink(missing_ok=True)
+    blog_path = app.config.blog_path.strip("/")
+    lists = {page for page, _, _ in generate_archive_pages(app)} | written | app.env.found_docs
+    for path in (outdir / blog_path).rglob("*.html"):
+        if path.relative_to(outdir).with_suffix("").as_posix() not in lists:
             path.unlink()
 
 
