@@ -40,7 +40,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from dryga_site.build import STRICT
 from dryga_site.serve import serving, template_pages
-from helpers import CHROMIUM_ARGS, JUPYTER_BOOK, ROOT, copy_site, jupyter_book, log_problems
+from helpers import (
+    CHROMIUM_ARGS,
+    JUPYTER_BOOK,
+    NOTEBOOK_FRONT_MATTER,
+    ROOT,
+    copy_site,
+    jupyter_book,
+    log_problems,
+)
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = " ".join(
@@ -162,25 +170,18 @@ def bench_builds(post_counts: list[int]) -> None:
 
 
 PREVIEW_EDITS = 5
-CODE_POST = """---
+CODE_POST = f"""---
 title: "Synthetic post with code"
 blogpost: true
 date: "2014-12-31"
 tags: [testing]
 author: Andrew Dryga
 description: "A generated post whose one code cell runs at build time."
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
+{NOTEBOOK_FRONT_MATTER}---
 
 A cell that prints a marker, edited by the benchmark.
 
-```{code-cell} ipython3
+```{{code-cell}} ipython3
 print("marker-start")
 ```
 """
