@@ -196,6 +196,8 @@ class Preview:
         with self.log.open("w") as out:
             self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         self.url = self.wait_for(r"serving (http://\S+/)", timeout=1800)[1]
+        if not self.builds():
+            sys.exit(f"the preview's first build failed:\n{self.log.read_text()[-3000:]}")
 
     def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
         deadline = time.monotonic() + timeout
@@ -276,7 +278,7 @@ def bench_preview() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-preview-") as tmp:
         sites = [copy_site(Path(tmp) / "site")]
-        for count in (100, 500):
+        for count in (500, 100):
             sites.append(synthetic_site(Path(tmp) / f"synthetic-{count}", count))
             (sites[-1] / "blog" / "synthetic-code.md").write_text(CODE_POST, encoding="utf-8")
         for site in sites:
@@ -291,7 +293,9 @@ def bench_preview() -> None:
             runs = preview.runs()[-PREVIEW_EDITS:]
             preview.stop()
             results.append((len(posts), clean, prose, prose_builds, code, runs))
-            print(f"(measured {site.name}: {len(posts)} posts)", file=sys.stderr, flush=True)
+            medians = [round(statistics.median(times), 2) for times in (prose, code, runs)]
+            print(f"{site.name}: clean {clean}, prose/code/run {medians}", file=sys.stderr)
+    results.sort()
 
     median = statistics.median
     print("## Preview: from saving a file to the page showing it\n")
