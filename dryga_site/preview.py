@@ -43,7 +43,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .checks import build_log_problems
+from .checks import build_log_problems, config_problems
 
 #: What the watcher ignores besides the output folder: files a build writes, caches,
 #: editors' temporary files, and folders that are not part of the site.
@@ -182,6 +182,9 @@ class PreviewBuilder:
         outcome = Outcome(0.0)
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
+                outcome.problems = [str(problem) for problem in config_problems(self.root)]
+                if outcome.problems:  # _config.yml:line: message, not a YAML traceback
+                    return self._finish(outcome, started, cpu)
                 self.load_settings()
             warnings = io.StringIO()
             app = self._run(warnings, outcome)
@@ -193,6 +196,9 @@ class PreviewBuilder:
             outcome.problems = [f"{type(error).__name__}: {message[0] if message else ''}"]
         if not outcome.problems:
             publish(self.build_dir, self.html)
+        return self._finish(outcome, started, cpu)
+
+    def _finish(self, outcome: Outcome, started: float, cpu: float) -> Outcome:
         self.problems = outcome.problems
         outcome.seconds = time.perf_counter() - started
         outcome.cpu_seconds = time.process_time() - cpu

@@ -122,6 +122,11 @@ def test_a_series_of_saves_gives_what_a_clean_build_gives(tmp_path: Path) -> Non
     differing = [name for name in expected if served[name] != expected[name]]
     assert differing == []
 
+    # A broken _config.yml is one located line too, and the pages stay as they were.
+    config = edit(src / "_config.yml", "title: Andrew Dryga", "title: [Andrew Dryga")
+    assert re.fullmatch(r"_config\.yml:\d+: not valid YAML .*", *warm.build([config]).problems)
+    assert output(warm.html) == served
+
 
 def test_prose_edits_reuse_the_run_and_code_edits_rerun_only_that_post(tmp_path: Path) -> None:
     cell = "```{code-cell} ipython3\nprint(6 * 7)\n```\n"
