@@ -231,30 +231,12 @@ class PreviewBuilder:
             app.connect("env-get-outdated", lambda a, e, new, old, gone: removed.update(gone) or [])
             # Set before any page is rendered (the builder was made in Sphinx()).
             app.builder.templates.environment.bytecode_cache = self.templates
-            app.connect("env-updated", rewrite_new_relations)
             app.connect("html-collect-pages", drop_emptied_search_terms)
             app.build()
             prune(app, written, removed)
             outcome.ran = code_runs(app.env, outcome.read, since=started)
             outcome.written = len(written)
         return app
-
-
-def rewrite_new_relations(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Rewrite the pages whose parent, previous or next page (``<link rel>``) changed.
-
-    Sphinx writes again only the pages it read, so a page added, removed or retitled
-    would leave its neighbours in the table of contents pointing at the old one.
-    """
-    relations = {
-        docname: [
-            (other, env.titles[other].astext() if other in env.titles else "") for other in related
-        ]
-        for docname, related in env.collect_relations().items()
-    }
-    before = getattr(env, "preview_relations", {})
-    env.preview_relations = relations
-    return [docname for docname, related in relations.items() if before.get(docname) != related]
 
 
 def drop_emptied_search_terms(app: Sphinx) -> list:
@@ -272,13 +254,11 @@ def prune(app: Sphinx, written: set[str], removed: set[str]) -> None:
     """Delete pages a clean build would not make, which Sphinx leaves in place.
 
     Those are the pages of removed documents, and blog lists no longer made (a tag or year
-    whose last post went). Nor does the preview serve a sitemap: sphinx-sitemap lists only
-    the pages written by the latest build.
+    whose last post went).
     """
     from ablog.post import generate_archive_pages
 
     outdir = Path(app.outdir)
-    (outdir / "sitemap.xml").unlink(missing_ok=True)
     for docname in removed:
         for suffix in (".html", ".ipynb"):
             (outdir / f"{docname}{suffix}").unlink(missing_ok=True)
