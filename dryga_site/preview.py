@@ -6,7 +6,8 @@ pages the edit touches are read again. Sphinx writes into ``_build/preview/build
 without problems is then copied into ``_build/preview/html``, which is what the browser sees,
 so a broken save keeps the last good pages on screen with its one-line error as a banner.
 Watching (watchfiles), serving (starlette, uvicorn) and the reload script are
-sphinx-autobuild's pieces; the settings are those ``jupyter-book config sphinx`` writes.
+sphinx-autobuild's pieces; the settings are those ``jupyter-book config sphinx`` writes
+(``build.sphinx_config``).
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ import io
 import logging
 import mimetypes
 import os
-import runpy
 import shutil
 import socket
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .build import sphinx_config
 from .checks import build_log_problems, config_problems
 
 #: What the watcher ignores besides the output folder: files a build writes, caches,
@@ -79,25 +79,6 @@ def listen(port: int) -> socket.socket:
         ) from None
     sock.listen(128)  # browsers opened during the first build wait for it, not fail
     return sock
-
-
-def sphinx_settings(root: Path) -> dict[str, Any]:
-    """The Sphinx settings ``jupyter-book config sphinx`` derives from ``_config.yml``.
-
-    Its conf.py is written next to the configuration file it reads, so that file is
-    copied to a temporary folder first: nothing is written into the sources.
-    """
-    from jupyter_book.cli.main import main as jupyter_book
-
-    with tempfile.TemporaryDirectory(prefix="dryga-preview-conf-") as tmp:
-        config = Path(tmp, "_config.yml")
-        shutil.copy(root / "_config.yml", config)
-        args = ["config", "sphinx", str(root), "--config", str(config)]
-        args += ["--toc", str(root / "_toc.yml")]
-        with contextlib.redirect_stdout(io.StringIO()):
-            jupyter_book(args, standalone_mode=False)
-        settings = runpy.run_path(str(Path(tmp, "conf.py")))
-    return {key: value for key, value in settings.items() if not key.startswith("__")}
 
 
 def warm_up(extensions: list[str]) -> None:
@@ -173,7 +154,7 @@ class PreviewBuilder:
 
     def load_settings(self) -> None:
         """Read the settings from ``_config.yml`` and import the extensions they name."""
-        self.settings = sphinx_settings(self.root)
+        self.settings = sphinx_config(self.root)
         warm_up(self.settings["extensions"])
 
     def build(self, changed: Sequence[Path] = ()) -> Outcome:
