@@ -74,6 +74,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("config-inited", catalog.add_static_path, DEFAULT),
         ("config-inited", runcode.note_runtime, DEFAULT),
         ("config-inited", catalog.exclude_duplicates, LAST),
+        ("builder-inited", sitemap.start_queue, DEFAULT),
         ("builder-inited", execution.fence_kernels, DEFAULT),
         ("builder-inited", execution.drop_old_reports, DEFAULT),
         ("builder-inited", ablog_adapter.start_build, DEFAULT),
@@ -138,6 +139,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         citations,
         margins,
         runcode,
+        sitemap,
     ):
         module.setup(app)
     pages = ablog_adapter.setup(app)  # after ablog's own setup: it takes over ablog's writers

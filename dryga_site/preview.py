@@ -22,7 +22,6 @@ import importlib
 import io
 import logging
 import mimetypes
-import multiprocessing
 import os
 import shutil
 import socket
@@ -397,9 +396,6 @@ def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
     """Build ``root`` into _build/preview, serve it on 127.0.0.1 and rebuild on every save."""
     import uvicorn
 
-    # sphinx-sitemap starts a multiprocessing Manager in every build; forked from this
-    # process, which runs threads (server, watcher), it could inherit a held lock and hang.
-    multiprocessing.set_start_method("forkserver", force=True)
     sock = listen(port)
     url_host = f"127.0.0.1:{sock.getsockname()[1]}"
     builder = PreviewBuilder(root, root / "_build" / "preview")

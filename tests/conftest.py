@@ -6,7 +6,6 @@ one Chromium. Without Chromium the browser tests skip (they fail under CI=true).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,12 +33,6 @@ from helpers import (
     sphinx_app,
     tree_hashes,
 )
-
-# sphinx-sitemap starts a multiprocessing Manager in every build run in this process
-# (helpers.sphinx_app). Forked from a process whose other threads (the HTTP server, Playwright)
-# may hold a lock, that server process can deadlock, and pytest then hangs at exit waiting for
-# it. Spawned, it starts clean.
-multiprocessing.set_start_method("spawn", force=True)
 
 #: What the test modules import from here (kept for them; the definitions are in helpers.py).
 __all__ = [

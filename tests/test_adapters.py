@@ -13,7 +13,7 @@ from pathlib import Path
 import pydata_sphinx_theme
 import sphinx
 
-from conftest import ROOT, soup
+from conftest import ROOT, small_site, soup, sphinx_app
 
 ADAPTERS = (ROOT / "_templates" / "adapters.html").read_text(encoding="utf-8")
 THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
@@ -54,3 +54,21 @@ def test_a_posts_first_heading_closes_its_title(html: Path) -> None:
         title = soup(html / "blog" / f"{post.stem}.html").select_one("article h1")
         meta = title.find_next_sibling()
         assert meta is not None and "post-meta" in meta.get("class", []), post.name
+
+
+def test_a_serial_build_gives_sphinx_sitemap_a_plain_queue(tmp_path: Path) -> None:
+    """dryga_site.sitemap disconnects sphinx-sitemap's own builder-inited step (found by its
+    name) and starts no helper process: a renamed step upstream would bring the Manager back."""
+    import multiprocessing
+    import queue
+
+    from sphinx_sitemap import record_builder_type
+
+    app = sphinx_app(small_site(tmp_path / "src", {"index.md": "# Home\n"}, []))
+    try:
+        handlers = [listener.handler for listener in app.events.listeners["builder-inited"]]
+        assert record_builder_type not in handlers
+        assert type(app.sitemap_links) is queue.Queue
+        assert not multiprocessing.active_children()
+    finally:
+        app.cleanup()
