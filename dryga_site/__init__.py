@@ -30,6 +30,7 @@ from . import (
     seo,
     sitemap,
     state,
+    toc,
 )
 
 __version__ = "1.0.0"
@@ -38,6 +39,8 @@ __version__ = "1.0.0"
 # they were connected, so other extensions' handlers (loaded before this one) come first.
 #: config-inited: set the one base URL before ablog, notfound and sphinx-design read settings.
 BEFORE_OTHER_EXTENSIONS = 100
+#: config-inited: list the pages _toc.yml leaves out just before sphinx-external-toc would.
+BEFORE_EXTERNAL_TOC = 499
 #: source-read: check front matter before anything else reads it (the catalog, MyST).
 FRONT_MATTER_FIRST = 200
 #: doctree-read: change a page before Sphinx's collectors record its title and outline, before
@@ -70,6 +73,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
     return (
         # Configuration and the builder
         ("config-inited", seo.apply_base_url, BEFORE_OTHER_EXTENSIONS),
+        ("config-inited", toc.exclude_missing, BEFORE_EXTERNAL_TOC),
         ("config-inited", assets.check_rules, DEFAULT),
         ("config-inited", catalog.add_static_path, DEFAULT),
         ("config-inited", runcode.note_runtime, DEFAULT),
