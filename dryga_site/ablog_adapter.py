@@ -396,9 +396,11 @@ class ListingPages:
     def __init__(self, app: Sphinx, writers: dict[str, Any]) -> None:
         self.app = app
         self.writers = writers
-        self.kept: dict[str, Any] = {"pages": {}, "excerpts": {}}
+        self.kept: dict[str, Any] = {"pages": {}, "excerpts": {}, "entries": {}}
         self.pages: dict[str, str] = {}
         self.excerpts: dict[tuple[str, str], tuple[str, str]] = {}
+        #: (docname, feed page) -> (its excerpt key, its doctree's digest), its feed entry.
+        self.entries: dict[tuple[str, str], tuple[tuple[str, str], str]] = {}
         self.keys: dict[str, str] = {}
         self.feed_written = False
 
@@ -412,8 +414,9 @@ class ListingPages:
             self.kept = pickle.loads(self.path.read_bytes())
             self.path.unlink()
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            self.kept = {"pages": {}, "excerpts": {}}
+            self.kept = {"pages": {}, "excerpts": {}, "entries": {}}
         self.excerpts = dict(self.kept["excerpts"])
+        self.entries = dict(self.kept.get("entries", {}))
 
     def save(self, app: Sphinx, exception: Exception | None) -> None:
         """Keep this build's fingerprints and current excerpts (the last ones, if it wrote
@@ -423,7 +426,8 @@ class ListingPages:
         kept = self.kept
         if self.pages:
             excerpts = {k: v for k, v in self.excerpts.items() if self.keys.get(k[0]) == v[0]}
-            kept = {"pages": self.pages, "excerpts": excerpts}
+            entries = {k: v for k, v in self.entries.items() if self.keys.get(k[0]) == v[0][0]}
+            kept = {"pages": self.pages, "excerpts": excerpts, "entries": entries}
         self.path.write_bytes(pickle.dumps(kept))
 
     def shared_key(self) -> str:
@@ -488,18 +492,38 @@ class ListingPages:
         posts = posts[: blog.blog_feed_length or None]
         links = store(app.env).blog_links
         titles = {d: t.astext() for d, t in app.env.titles.items()}
+        doctrees = {post.docname: self._doctree_digest(post.docname) for post in posts}
         fingerprint = _digest(
             shared,
-            [(_shape(post, self.keys), self._doctree_digest(post.docname)) for post in posts],
+            [(_shape(post, self.keys), doctrees[post.docname]) for post in posts],
             any(post.docname in links for post in posts) and titles,
         )
         if self.unchanged(blog.feed_path, fingerprint, str(Path(app.outdir, blog.feed_path))):
             return
-        for post in posts:
-            if post.doctree is None:
-                post.doctree = feed_copy(app.env.get_doctree(post.docname))
-        yield from self.writers["generate_atom_feeds"](app)
+        for post in posts:  # ablog's Post.to_html, rendered again only for changed posts
+            stamp = self.keys.get(post.docname, ""), doctrees[post.docname]
+            post.to_html = functools.partial(self.feed_entry, post, stamp)
+        try:
+            yield from self.writers["generate_atom_feeds"](app)
+        finally:
+            for post in posts:
+                del post.to_html
         self.feed_written = True
+
+    def feed_entry(self, post: Post, stamp: tuple[str, str], pagename: str, **options: Any) -> str:
+        """A post's feed entry (ablog's ``Post.to_html``), kept while its page is unchanged.
+
+        PRIVATE: ablog renders each entry in ``generate_atom_feeds`` through ``to_html`` of
+        the post, with no hook to reuse an earlier rendering.
+        """
+        key = post.docname, f"{pagename}:{sorted(options.items())}"
+        cached = self.entries.get(key)
+        if cached is None or cached[0] != stamp:
+            if post.doctree is None:
+                post.doctree = feed_copy(self.app.env.get_doctree(post.docname))
+            cached = stamp, Post.to_html(post, pagename, **options)
+            self.entries[key] = cached
+        return cached[1]
 
     def _doctree_digest(self, docname: str) -> str:
         path = Path(self.app.doctreedir, docname + ".doctree")
