@@ -39,8 +39,6 @@ __version__ = "1.0.0"
 # they were connected, so other extensions' handlers (loaded before this one) come first.
 #: config-inited: set the one base URL before ablog, notfound and sphinx-design read settings.
 BEFORE_OTHER_EXTENSIONS = 100
-#: config-inited: list the pages _toc.yml leaves out just before sphinx-external-toc would.
-BEFORE_EXTERNAL_TOC = 499
 #: source-read: check front matter before anything else reads it (the catalog, MyST).
 FRONT_MATTER_FIRST = 200
 #: doctree-read: change a page before Sphinx's collectors record its title and outline, before
@@ -56,6 +54,9 @@ IN_ABLOGS_PLACE = 499
 DEFAULT = 500
 #: doctree-read: after ablog has read (and copied) a post.
 AFTER_ABLOG = 600
+#: config-inited: list the pages _toc.yml leaves out once Sphinx has merged every parser's
+#: file suffixes (800) and before sphinx-external-toc would walk for them (900).
+BEFORE_EXTERNAL_TOC = 850
 #: config-inited: after sphinx-external-toc has excluded what _toc.yml leaves out.
 #: env-get-updated: after Sphinx has numbered the figures of the whole site.
 #: html-page-context: after every extension (and the theme) added its assets.

@@ -72,3 +72,59 @@ def test_a_serial_build_gives_sphinx_sitemap_a_plain_queue(tmp_path: Path) -> No
         assert not multiprocessing.active_children()
     finally:
         app.cleanup()
+
+
+def test_pages_left_out_of_the_toc_are_found_as_sphinx_external_toc_finds_them(
+    tmp_path: Path,
+) -> None:
+    """dryga_site.toc walks without entering excluded folders; what it excludes must still
+    be exactly what sphinx-external-toc's own glob would have excluded."""
+    import glob
+
+    from sphinx.util.matching import Matcher, patmatch
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    from dryga_site.toc import left_out
+
+    pages = {
+        "index.md": "# Home\n",
+        "blog/post.md": "# Post\n",
+        "stray.md": "# Stray\n",
+        "notes/deep/nested.ipynb": "{}",
+        "node_modules/pkg/README.md": "# A package\n",
+        "notes/.hidden/secret.md": "# Hidden\n",
+        ".hidden.md": "# Hidden\n",
+        "_build/html/old.md": "# Built\n",
+    }
+    root = small_site(tmp_path / "src", pages, [{"glob": "blog/*"}])
+    (root / "linked").symlink_to(root / "notes", target_is_directory=True)
+    suffixes, excluded = [".rst", ".ipynb", ".md"], ["_build", "node_modules"]
+    site_map, is_excluded = parse_toc_yaml(root / "_toc.yml"), Matcher(excluded)
+    theirs = []
+    for suffix in suffixes:  # sphinx-external-toc 1.1's walk, as parse_toc_to_env does it
+        for name in glob.iglob(str(root / "**" / f"*{suffix}"), recursive=True):
+            posix = Path(name).relative_to(root).as_posix()
+            parts, stem = posix.split("/"), posix[: -len(suffix)]
+            if not (
+                posix in site_map
+                or stem in site_map
+                or any(is_excluded("/".join(parts[: i + 1])) for i in range(len(parts)))
+                or any(patmatch(stem, pattern) for pattern in site_map.globs())
+            ):
+                theirs.append(posix)
+    ours = left_out(root, root / "_toc.yml", suffixes, excluded)
+    assert sorted(ours) == sorted(theirs)
+    assert "stray.md" in ours and "linked/deep/nested.ipynb" in ours
+
+
+def test_a_page_left_out_of_the_toc_is_not_built(tmp_path: Path) -> None:
+    pages = {"index.md": "# Home\n", "stray.md": "# Stray\n", "notes/draft.md": "# Draft\n"}
+    app = sphinx_app(small_site(tmp_path / "src", pages, []))
+    try:
+        app.build()
+        assert not app.warning.getvalue(), app.warning.getvalue()
+        built = {p.relative_to(app.outdir).as_posix() for p in Path(app.outdir).rglob("*.html")}
+        assert "index.html" in built
+        assert not {"stray.html", "notes/draft.html"} & built
+    finally:
+        app.cleanup()
