@@ -5,6 +5,12 @@ Sphinx application in this process on the environment the last build pickled, so
 pages the edit touches are read again. Sphinx writes into ``_build/preview/build``; a build
 without problems is then copied into ``_build/preview/html``, which is what the browser sees,
 so a broken save keeps the last good pages on screen with its one-line error as a banner.
+The application for the next save is made while the author reads (settings, extensions, the
+pickled environment, the theme), so a save pays only for the pages it touches; a save that
+adds, deletes or changes anything but an existing page gets a fresh one. The edited pages come
+first: once every document is written without a problem, they are
+copied and the browser reloads, before the blog lists, feed and search index are made; the
+browser reloads again only if those changed a page it may show.
 Watching (watchfiles), serving (starlette, uvicorn) and the reload script are
 sphinx-autobuild's pieces; the settings are those ``jupyter-book config sphinx`` writes
 (``build.sphinx_config``).
@@ -16,6 +22,7 @@ import asyncio
 import contextlib
 import copy
 import errno
+import functools
 import gc
 import html
 import importlib
@@ -26,8 +33,9 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -93,28 +101,71 @@ def warm_up(extensions: list[str]) -> None:
     gc.freeze()
 
 
-def publish(built: Path, served: Path) -> int:
-    """Make ``served`` a copy of ``built``, copying only changed files; how many were copied."""
-    kept, copied = set(), 0
-    for path in built.rglob("*"):
-        if not path.is_file():
-            continue
-        name = path.relative_to(built)
-        kept.add(name)
-        target, stat = served / name, path.stat()
+#: Files the build writes that no page shown while editing depends on: a change to them
+#: alone needs no reload.
+NOT_SHOWN = ("searchindex.js", "objects.inv", "sitemap.xml", "robots.txt", ".xml")
+#: Files up to this size are compared by content when only their time changed: Sphinx
+#: writes its search page, script settings and styles again on every build.
+COMPARED = 1 << 20
+
+
+def copy_changed(built: Path, served: Path, names: Iterable[Path]) -> list[Path]:
+    """Copy each of ``names`` (relative to ``built``) that changed into ``served``."""
+    copied = []
+    for name in names:
+        source, target = built / name, served / name
+        stat = source.stat()
         with contextlib.suppress(FileNotFoundError):
             now = target.stat()
             if (now.st_size, now.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
                 continue
+            if now.st_size == stat.st_size <= COMPARED and same_bytes(source, target):
+                continue
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        shutil.copy2(path, partial)
+        shutil.copy2(source, partial)
         os.replace(partial, target)  # a reader never gets half a page
-        copied += 1
+        copied.append(name)
+    return copied
+
+
+def same_bytes(one: Path, other: Path) -> bool:
+    return one.read_bytes() == other.read_bytes()
+
+
+def publish(built: Path, served: Path) -> list[Path]:
+    """Make ``served`` a copy of ``built``, copying only changed files; the ones copied."""
+    kept = {path.relative_to(built) for path in built.rglob("*") if path.is_file()}
+    copied = copy_changed(built, served, sorted(kept))
     for path in served.rglob("*"):
         if path.is_file() and path.relative_to(served) not in kept:
             path.unlink()
     return copied
+
+
+@dataclass
+class ReadyApp:
+    """A Sphinx application made ahead of the save it will build, with what it holds open."""
+
+    app: Sphinx
+    warnings: io.StringIO
+    #: docutils' registries, patched and saved for this application until its build ends.
+    context: contextlib.ExitStack
+    day: date
+
+    def usable_for(self, changed: Sequence[Path]) -> bool:
+        """Whether ``changed`` are all existing pages it knows, on the day it was made.
+
+        A new or deleted file changes what the table of contents excludes; any other file
+        (settings, a bibliography, templates, styles) may be read when an application starts.
+        """
+        env = self.app.env
+        return self.day == date.today() and all(
+            path.is_file() and env.path2doc(str(path)) in env.found_docs for path in changed
+        )
+
+    def close(self) -> None:
+        self.context.close()
 
 
 @dataclass
@@ -127,15 +178,22 @@ class Outcome:
     read: list[str] = field(default_factory=list)
     ran: dict[str, float] = field(default_factory=dict)
     written: int = 0
+    #: Seconds from the start until the edited pages were served (before the lists and feed).
+    shown_after: float | None = None
+    #: Whether the files served after that include any a page on screen may show.
+    reload_again: bool = True
+    #: Whether the build ran on the application made ahead (see ``PreviewBuilder.prepare``).
+    made_ahead: bool = False
 
     def line(self) -> str:
         """The terminal's line for this build."""
         if self.problems:
             return "\n".join(self.problems)
         read = ", ".join(self.read[:5]) + (" ..." if len(self.read) > 5 else "")
-        runs = "; ".join(f"ran {doc}'s code in {s:.1f} s" for doc, s in self.ran.items())
+        runs = "; ".join(f"ran {doc}'s code in {s:.2f} s" for doc, s in self.ran.items())
         wrote = f"wrote {self.written} pages"
-        details = "; ".join(filter(None, [f"read {read}" if read else "", wrote, runs]))
+        shown = f"shown after {self.shown_after:.2f} s" if self.shown_after is not None else ""
+        details = "; ".join(filter(None, [f"read {read}" if read else "", wrote, runs, shown]))
         took = f"built in {self.seconds:.2f} s (CPU {self.cpu_seconds:.2f} s)"
         return took + (f": {details}" if details else "")
 
@@ -151,6 +209,10 @@ class PreviewBuilder:
         self.settings: dict[str, Any] | None = None
         self.problems: list[str] = []
         self.templates = MemoryBytecodeCache()
+        self.started = 0.0
+        self.ready: ReadyApp | None = None
+        #: Called (from the build's thread) once the edited pages are served: reload them.
+        self.on_shown: Callable[[], None] = lambda: None
 
     def load_settings(self) -> None:
         """Read the settings from ``_config.yml`` and import the extensions they name."""
@@ -160,23 +222,30 @@ class PreviewBuilder:
     def build(self, changed: Sequence[Path] = ()) -> Outcome:
         """Build what ``changed`` touched; publish the result only if it has no problems."""
         started, cpu = time.perf_counter(), time.process_time()
+        self.started = started
         outcome = Outcome(0.0)
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
+                self.discard_ready()
                 outcome.problems = [str(problem) for problem in config_problems(self.root)]
                 if outcome.problems:  # _config.yml:line: message, not a YAML traceback
                     return self._finish(outcome, started, cpu)
                 self.load_settings()
-            warnings = io.StringIO()
-            app = self._run(warnings, outcome)
-            outcome.problems = [str(p) for p in build_log_problems(warnings.getvalue(), self.root)]
+            ready = self._take_ready(changed, outcome)
+            with ready.context:
+                app = self._run(ready, outcome)
+            warnings = ready.warnings.getvalue()
+            outcome.problems = [str(p) for p in build_log_problems(warnings, self.root)]
             if app.statuscode and not outcome.problems:
                 outcome.problems = ["_config.yml:1: the build failed; see the terminal"]
         except Exception as error:  # noqa: BLE001 - any failure is one line, never a traceback
             message = str(error).strip().splitlines()
             outcome.problems = [f"{type(error).__name__}: {message[0] if message else ''}"]
         if not outcome.problems:
-            publish(self.build_dir, self.html)
+            copied = publish(self.build_dir, self.html)
+            outcome.reload_again = outcome.shown_after is None or any(
+                not name.as_posix().endswith(NOT_SHOWN) for name in copied
+            )
         return self._finish(outcome, started, cpu)
 
     def _finish(self, outcome: Outcome, started: float, cpu: float) -> Outcome:
@@ -185,16 +254,39 @@ class PreviewBuilder:
         outcome.cpu_seconds = time.process_time() - cpu
         return outcome
 
-    def _run(self, warnings: io.StringIO, outcome: Outcome) -> Sphinx:
+    def prepare(self) -> None:
+        """Free the last build's application and make the next one now, while the author
+        reads; a failure is left for that build to report, in one line."""
+        gc.collect()
+        if self.ready is None and self.settings is not None:
+            with contextlib.suppress(Exception):
+                self.ready = self._make_app()
+
+    def _take_ready(self, changed: Sequence[Path], outcome: Outcome) -> ReadyApp:
+        """The application made ahead, if ``changed`` allows it, else a new one."""
+        ready, self.ready = self.ready, None
+        if ready is not None and ready.usable_for(changed):
+            outcome.made_ahead = True
+            return ready
+        if ready is not None:
+            ready.close()
+        return self._make_app()
+
+    def _make_app(self) -> ReadyApp:
+        """A Sphinx application for the preview's next build (settings, extensions, the
+        pickled environment, the theme)."""
         # ablog keeps its blog in a class attribute shared by every Sphinx app of a process
         # (a "Borg"), filled by the first app; each fresh app needs it empty.
         from ablog.blog import Blog
 
         Blog._dict.clear()
-        started = time.time()
-        written: set[str] = set()
-        removed: set[str] = set()
-        with patch_docutils(self.root), docutils_namespace():
+        warnings, context = io.StringIO(), contextlib.ExitStack()
+        day = date.today()
+        with context:
+            # docutils' directives and roles are registered globally while the app starts;
+            # they stay registered, and are restored after, until its build ends.
+            context.enter_context(patch_docutils(self.root))
+            context.enter_context(docutils_namespace())
             app = Sphinx(
                 srcdir=self.root,
                 confdir=None,  # as jupyter-book builds: the settings are all overrides
@@ -207,17 +299,45 @@ class PreviewBuilder:
                 warning=warnings,
                 keep_going=True,
             )
-            app.connect("env-before-read-docs", lambda a, e, docs: outcome.read.extend(docs))
-            app.connect("html-page-context", lambda a, page, *rest: written.add(page))
-            app.connect("env-get-outdated", lambda a, e, new, old, gone: removed.update(gone) or [])
             # Set before any page is rendered (the builder was made in Sphinx()).
             app.builder.templates.environment.bytecode_cache = self.templates
-            app.connect("html-collect-pages", drop_emptied_search_terms)
-            app.build()
-            prune(app, written, removed)
-            outcome.ran = code_runs(app.env, outcome.read, since=started)
-            outcome.written = len(written)
+            return ReadyApp(app, warnings, context.pop_all(), day)
+
+    def discard_ready(self) -> None:
+        """Drop the application made ahead, if any."""
+        if self.ready is not None:
+            self.ready.close()
+            self.ready = None
+
+    def _run(self, ready: ReadyApp, outcome: Outcome) -> Sphinx:
+        app, started = ready.app, time.time()
+        written: set[str] = set()
+        removed: set[str] = set()
+        app.connect("env-before-read-docs", lambda a, e, docs: outcome.read.extend(docs))
+        app.connect("html-page-context", lambda a, page, *rest: written.add(page))
+        app.connect("env-get-outdated", lambda a, e, new, old, gone: removed.update(gone) or [])
+        app.connect("html-collect-pages", drop_emptied_search_terms)
+        show = functools.partial(self._show_written, ready.warnings, written, outcome)
+        app.connect("html-collect-pages", show, priority=0)
+        app.build()
+        prune(app, written, removed)
+        outcome.ran = code_runs(app.env, outcome.read, since=started)
+        outcome.written = len(written)
         return app
+
+    def _show_written(
+        self, warnings: io.StringIO, written: set[str], outcome: Outcome, app: Sphinx
+    ) -> list:
+        """Every document is written: serve those pages now, if nothing has warned so far.
+
+        The blog lists, feed, search index and sitemap follow; ``build`` publishes them.
+        """
+        if written and not build_log_problems(warnings.getvalue(), self.root):
+            pages = [Path(app.builder.get_outfilename(page)) for page in sorted(written)]
+            copy_changed(self.build_dir, self.html, [p.relative_to(self.build_dir) for p in pages])
+            outcome.shown_after = time.perf_counter() - self.started
+            self.on_shown()
+        return []
 
 
 def drop_emptied_search_terms(app: Sphinx) -> list:
@@ -347,28 +467,35 @@ def app(builder: PreviewBuilder, url_host: str, log: Callable[[str], None]) -> A
 
         async def watch(self) -> None:
             watching = False
+            loop = asyncio.get_running_loop()
+            builder.on_shown = lambda: loop.call_soon_threadsafe(self.flag.set)
             async for changes in watchfiles.awatch(
                 *self.paths,
                 watch_filter=lambda _, path: not self.ignore(path),
                 yield_on_timeout=True,  # an empty first batch: the watcher is ready
                 rust_timeout=500,
+                # A save is one burst of events (editors write, rename and delete within a
+                # few ms): 20 ms of quiet ends it, where watchfiles' default waits 50.
+                step=20,
             ):
                 if not watching:
                     watching = True
                     log(f"Watching for saves; serving http://{url_host}/")
                 if changes:
                     changed = sorted({Path(path).resolve() for _, path in changes})
-                    await asyncio.to_thread(self.change_callback, changed)
-                    self.flag.set()
-                    # Free the last app while the author reads, not during the next build.
-                    await asyncio.to_thread(gc.collect)
+                    outcome = await asyncio.to_thread(self.change_callback, changed)
+                    if outcome.reload_again:
+                        self.flag.set()
+                    await asyncio.to_thread(builder.prepare)  # not during the next build
 
-    def rebuild(changed: list[Path]) -> None:
+    def rebuild(changed: list[Path]) -> Outcome:
         names = (
             ", ".join(_shown(p, builder.root) for p in changed if p.exists()) or "a deleted file"
         )
         log(f"Rebuilding after a change to {names} ...")
-        log(builder.build(changed).line())
+        outcome = builder.build(changed)
+        log(outcome.line())
+        return outcome
 
     ignore = IgnoreFilter([builder.root / "_build"], IGNORED)
     watcher = WarmRebuildServer([builder.root], ignore, rebuild)
@@ -406,6 +533,7 @@ def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
         builder.load_settings()
     log("Building ...")
     log(builder.build().line())
+    builder.prepare()
     config = uvicorn.Config(app(builder, url_host, log), log_level="warning", lifespan="on")
     try:
         uvicorn.Server(config).run(sockets=[sock])

@@ -102,9 +102,15 @@ def test_a_series_of_saves_gives_what_a_clean_build_gives(tmp_path: Path) -> Non
     ]
     warm = PreviewBuilder(src, tmp_path / "warm")
     assert warm.build().problems == []
+    made_ahead = []
     for save in saves:
+        warm.prepare()  # as the preview does while the author reads
         outcome = warm.build([save()])
         assert outcome.problems == [], outcome.problems
+        assert outcome.shown_after is not None  # the edited pages were served first
+        made_ahead.append(outcome.made_ahead)
+    # An edit of a page builds on the application made ahead; a new or deleted file does not.
+    assert made_ahead == [True, True, True, False, False, True]
     served = output(warm.html)
     # What the edits must have reached, so the comparison below is not of two stale builds.
     assert "Second, renamed" in served["blog/third.html"]  # a neighbour's newer/older link
@@ -150,7 +156,7 @@ def test_prose_edits_reuse_the_run_and_code_edits_rerun_only_that_post(tmp_path:
 
     code = warm.build([edit(src / "blog/code.md", "6 * 7", "6 * 8")])
     assert code.problems == [] and list(code.ran) == ["blog/code.md"]
-    assert re.search(r"ran blog/code\.md's code in \d+\.\d s", code.line())
+    assert re.search(r"ran blog/code\.md's code in \d+\.\d\d s", code.line())
     assert "48" in (warm.html / "blog/code.html").read_text(encoding="utf-8")
 
 
