@@ -13,13 +13,15 @@ on a copy of the sources in a temporary folder: a clean build (cold notebook cac
 rebuild with no change, after editing one post and after editing one project, and clean
 builds of synthetic blogs (generated posts without code cells, so they time the site's
 machinery, not notebook execution). ``--preview`` times ``python -m dryga_site preview``
-instead: from a file's write until the served page has the change, for prose and code edits.
+instead: from a file's write until the served page has the change, for prose and code edits,
+waiting as a browser does: for the preview's reload message, then fetching the page.
 Results print as Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -37,6 +39,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from websockets.sync.client import connect
 
 from dryga_site.build import STRICT
 from dryga_site.serve import serving, template_pages
@@ -198,6 +202,8 @@ class Preview:
         self.url = self.wait_for(r"serving (http://\S+/)", timeout=1800)[1]
         if not self.builds():
             sys.exit(f"the preview's first build failed:\n{self.log.read_text()[-3000:]}")
+        # The page's reload script: sphinx-autobuild's socket, as a browser opens it.
+        self.reloads = connect(self.url.replace("http://", "ws://") + "websocket-reload")
 
     def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
         deadline = time.monotonic() + timeout
@@ -220,24 +226,30 @@ class Preview:
         return [float(s) for s in re.findall(r"code in ([\d.]+) s", self.log.read_text())]
 
     def save_to_visible(self, path: Path, text: str, expected: str, page: str) -> float:
-        """Seconds from writing ``text`` into ``path`` until ``page`` shows ``expected``."""
+        """Seconds from writing ``text`` into ``path`` until ``page`` shows ``expected``: at
+        each reload message, as a browser would, the page is fetched again."""
         done = len(self.builds())
         start = time.perf_counter()
         path.write_text(text, encoding="utf-8")
         while True:
+            try:
+                self.reloads.recv(timeout=max(1.0, 600 - (time.perf_counter() - start)))
+            except TimeoutError:
+                sys.exit(f"{page} never showed {expected!r}:\n{self.log.read_text()[-3000:]}")
             with urllib.request.urlopen(self.url + page, timeout=60) as response:
                 if expected in response.read().decode():
                     seconds = time.perf_counter() - start
                     break
-            if time.perf_counter() - start > 600:
-                sys.exit(f"{page} never showed {expected!r}:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.01)
         while len(self.builds()) <= done:  # the build that published it has logged
             time.sleep(0.05)
-        time.sleep(1)  # the preview collects the old build's garbage between saves
+        time.sleep(1)  # the preview makes the next build's application between saves
+        with contextlib.suppress(TimeoutError):
+            while True:  # a second reload, once the lists and feed were written
+                self.reloads.recv(timeout=0.01)
         return seconds
 
     def stop(self) -> None:
+        self.reloads.close()
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=120)
 
