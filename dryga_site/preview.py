@@ -101,6 +101,8 @@ def warm_up(extensions: list[str]) -> None:
     gc.freeze()
 
 
+#: The extension's own code: the preview runs the version it started with.
+EXTENSION = Path(__file__).resolve().parent
 #: Files the build writes that no page shown while editing depends on: a change to them
 #: alone needs no reload.
 NOT_SHOWN = ("searchindex.js", "objects.inv", "sitemap.xml", "robots.txt", ".xml")
@@ -247,6 +249,28 @@ class PreviewBuilder:
                 not name.as_posix().endswith(NOT_SHOWN) for name in copied
             )
         return self._finish(outcome, started, cpu)
+
+    def save(self, changed: Sequence[Path], log: Callable[[str], None]) -> Outcome:
+        """One save in the preview: say what changed, build it and say how that went.
+
+        A change to the extension's own code is not loaded into the running process; the
+        author is told to restart the preview instead of seeing pages built with old code.
+        """
+        code = [path for path in changed if path.suffix == ".py" and path.is_relative_to(EXTENSION)]
+        if code:
+            names = ", ".join(_shown(path, self.root) for path in code)
+            log(
+                f"{names} changed: the preview still runs the code it started with; "
+                "stop it (Ctrl+C) and start it again to use the change"
+            )
+        changed = [path for path in changed if path not in code]
+        if not changed:
+            return Outcome(0.0, reload_again=False)
+        names = ", ".join(_shown(p, self.root) for p in changed if p.exists()) or "a deleted file"
+        log(f"Rebuilding after a change to {names} ...")
+        outcome = self.build(changed)
+        log(outcome.line())
+        return outcome
 
     def _finish(self, outcome: Outcome, started: float, cpu: float) -> Outcome:
         self.problems = outcome.problems
@@ -488,17 +512,8 @@ def app(builder: PreviewBuilder, url_host: str, log: Callable[[str], None]) -> A
                         self.flag.set()
                     await asyncio.to_thread(builder.prepare)  # not during the next build
 
-    def rebuild(changed: list[Path]) -> Outcome:
-        names = (
-            ", ".join(_shown(p, builder.root) for p in changed if p.exists()) or "a deleted file"
-        )
-        log(f"Rebuilding after a change to {names} ...")
-        outcome = builder.build(changed)
-        log(outcome.line())
-        return outcome
-
     ignore = IgnoreFilter([builder.root / "_build"], IGNORED)
-    watcher = WarmRebuildServer([builder.root], ignore, rebuild)
+    watcher = WarmRebuildServer([builder.root], ignore, functools.partial(builder.save, log=log))
     builder.html.mkdir(parents=True, exist_ok=True)
     return Starlette(
         routes=[

@@ -203,7 +203,9 @@ class Preview:
         if not self.builds():
             sys.exit(f"the preview's first build failed:\n{self.log.read_text()[-3000:]}")
         # The page's reload script: sphinx-autobuild's socket, as a browser opens it.
-        self.reloads = connect(self.url.replace("http://", "ws://") + "websocket-reload")
+        self.open = contextlib.ExitStack()
+        url = self.url.replace("http://", "ws://") + "websocket-reload"
+        self.reloads = self.open.enter_context(connect(url))
 
     def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
         deadline = time.monotonic() + timeout
@@ -249,7 +251,7 @@ class Preview:
         return seconds
 
     def stop(self) -> None:
-        self.reloads.close()
+        self.open.close()
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=120)
 

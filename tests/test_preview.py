@@ -160,6 +160,20 @@ def test_prose_edits_reuse_the_run_and_code_edits_rerun_only_that_post(tmp_path:
     assert "48" in (warm.html / "blog/code.html").read_text(encoding="utf-8")
 
 
+def test_an_edit_of_the_extension_asks_for_a_restart_and_builds_nothing(tmp_path: Path) -> None:
+    from dryga_site.preview import EXTENSION
+
+    src = small_site(tmp_path / "src", PAGES, CHAPTERS)
+    warm = PreviewBuilder(src, tmp_path / "out")
+    lines: list[str] = []
+    outcome = warm.save([EXTENSION / "catalog.py"], log=lines.append)
+    assert len(lines) == 1 and lines[0].endswith(
+        "catalog.py changed: the preview still runs the code it started with; "
+        "stop it (Ctrl+C) and start it again to use the change"
+    )
+    assert not outcome.reload_again and not (tmp_path / "out").exists()
+
+
 # ------------------------------------------------------------ the preview process
 
 
