@@ -1,16 +1,18 @@
 """The author's preview: one warm process that rebuilds on every save and reloads the browser.
 
-Python, Jupyter Book, Sphinx and every extension are imported once. Each save starts a fresh
-Sphinx application in this process on the environment the last build pickled, so only the
-pages the edit touches are read again. Sphinx writes into ``_build/preview/build``; a build
-without problems is then copied into ``_build/preview/html``, which is what the browser sees,
-so a broken save keeps the last good pages on screen with its one-line error as a banner.
-The application for the next save is made while the author reads (settings, extensions, the
-pickled environment, the theme), so a save pays only for the pages it touches; a save that
-adds, deletes or changes anything but an existing page gets a fresh one. The edited pages come
-first: once every document is written without a problem, they are
-copied and the browser reloads, before the blog lists, feed and search index are made; the
-browser reloads again only if those changed a page it may show.
+Python, Jupyter Book, Sphinx and every extension are imported once. Each save is built by a
+fresh Sphinx application on the environment the last build pickled, so only the pages the
+edit touches are read again. That application is made while the author reads (settings,
+extensions, the environment, the theme); a save that adds or deletes a file, or changes
+anything but an existing page, or comes on a new day, gets one made on the spot instead.
+
+Sphinx writes into ``_build/preview/build``; what the browser sees is a copy in
+``_build/preview/html``, so a broken save keeps the last good pages on screen with its
+one-line error as a banner. The edited pages come first: once every document is written
+without a warning, they are copied and the browser reloads, before the blog lists, feed and
+search index are made; it reloads again only if those changed a page it may show. (A warning
+that only a list or the feed raises leaves the new pages served, under the banner.)
+
 Watching (watchfiles), serving (starlette, uvicorn) and the reload script are
 sphinx-autobuild's pieces; the settings are those ``jupyter-book config sphinx`` writes
 (``build.sphinx_config``).
