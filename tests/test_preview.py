@@ -206,9 +206,9 @@ def test_a_broken_save_keeps_the_last_good_page_and_shows_its_error(tmp_path: Pa
         good = _fetch(base + "blog/first.html")
         assert "Lead one." in good and 'id="preview-error"' not in good
 
-        post_path = src / "blog/first.md"
-        edit(post_path, "Lead one.", "Lead one, half-saved.")
-        edit(post_path, 'date: "2019-01-02"', "date: 2019-13-45")
+        post_path = src / "blog/first.md"  # one save: new prose and a broken date
+        text = post_path.read_text(encoding="utf-8").replace("Lead one.", "Lead one, half-saved.")
+        post_path.write_text(text.replace('date: "2019-01-02"', "date: 2019-13-45"), "utf-8")
         error = _wait_for_line(log, r"^blog/first\.md:\d+: .*$", process, timeout=120)
         assert "'2019-13-45' is not a real date" in error
         page = _fetch(base + "blog/first.html")
