@@ -228,6 +228,31 @@ def test_a_broken_save_keeps_the_last_good_page_and_shows_its_error(tmp_path: Pa
     assert changed == {"blog/first.md"}  # nothing written into the sources
 
 
+def test_the_open_page_reloads_itself_with_the_saved_text(tmp_path: Path, browser) -> None:
+    src = small_site(tmp_path / "src", PAGES, CHAPTERS)
+    log = tmp_path / "preview.log"
+    cmd = [sys.executable, "-m", "dryga_site", "--root", str(src), "preview", "--port", "0"]
+    with log.open("w") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    context = browser.new_context()
+    try:
+        base = _wait_for_line(log, r"http://127\.0\.0\.1:\d+/", process, timeout=60)
+        _wait_for_line(log, r"^Watching for saves", process, timeout=300)
+        page = context.new_page()
+        page.goto(base + "blog/third.html")
+        page.evaluate("window.notReloaded = true")  # gone once the page reloads
+        edit(src / "blog/third.md", "Lead three.", "Lead three, saved.")
+        page.wait_for_function(
+            "document.body.innerText.includes('Lead three, saved.')", timeout=60_000
+        )
+        assert page.evaluate("window.notReloaded === undefined")
+        assert re.search(r"^built in .*shown after", log.read_text(), re.MULTILINE)
+    finally:
+        context.close()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
 def test_a_port_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
     src = small_site(tmp_path / "src", PAGES, CHAPTERS)
     with socket.socket() as taken:
