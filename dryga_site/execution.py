@@ -9,12 +9,14 @@ myst-nb runs each notebook (through jupyter-cache and nbclient) in a temporary f
   kernel started is ended with it;
 - :class:`FencedParser` wraps myst-nb's parser for the page: per-post settings may lower the
   time limit but not raise it or change how code runs, a dead kernel is one located error,
-  a cell that changed the sources fails the build naming the files, a cut output is one
+  a cell that changed the sources or the built site fails the build naming the files, a cut
+  output is one
   warning at its cell, and outputs carry no absolute path of the build machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -203,6 +205,27 @@ def source_hashes(root: Path) -> dict[str, str]:
     return hashes
 
 
+def output_stamps(outdir: Path, root: Path, skip: Path | None = None) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file written into ``outdir`` so far (but
+    ``skip``), by name (relative to ``root`` where it is inside it)."""
+    stamps = {}
+    for folder, _, files in os.walk(outdir):
+        for name in files:
+            path = Path(folder, name)
+            if path == skip:
+                continue
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                shown = path.relative_to(root) if path.is_relative_to(root) else path
+                stamps[shown.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return stamps
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> str:
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
+
+
 def machine_paths(srcdir: str) -> list[tuple[re.Pattern[str], str]]:
     """Rewrites that turn the build machine's absolute paths into neutral names."""
     tmp = re.escape(tempfile.gettempdir().rstrip("/"))
@@ -266,8 +289,10 @@ class FencedParser(Parser):  # type: ignore[misc]
         if problem:
             source = Path(path).read_text(encoding="utf-8")  # as written, before other readers
             return author_error(env, env.docname, problem, _line_of(source, problem))
-        root = Path(app.srcdir)
-        before = source_hashes(root)
+        root, outdir = Path(app.srcdir), Path(app.outdir)
+        # myst-nb's own report of a failed run, written while the page is read.
+        report = outdir.joinpath("reports", *f"{env.docname}.err.log".split("/"))
+        before, built = source_hashes(root), output_stamps(outdir, root, skip=report)
         try:
             super().parse(inputstring, document)
         except DeadKernelError:
@@ -280,14 +305,13 @@ class FencedParser(Parser):  # type: ignore[misc]
             message = f"there is no kernel named {error.args[0]!r}; use `python3`"
             author_error(env, env.docname, message)
         document.attributes.pop("nb_renderer", None)  # myst-nb's, left by a cut-off parse
-        after = source_hashes(root)
-        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-        if changed:
-            files = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
-            message = (
-                f"its code changed the sources ({files}); write only to the folder the code runs in"
-            )
-            author_error(env, env.docname, message)
+        for what, files in (
+            ("the sources", _changed(before, source_hashes(root))),
+            ("the built site", _changed(built, output_stamps(outdir, root, skip=report))),
+        ):
+            if files:
+                message = f"its code changed {what} ({files}); write only to the folder it runs in"
+                author_error(env, env.docname, message)
         for key in [
             k
             for k in NbMetadataCollector.get_js_files(env, env.docname)

@@ -84,6 +84,11 @@ def fenced(tmp_path_factory: pytest.TempPathFactory) -> Fenced:
             'date: "2020-01-04"\n',
             cell(f"open({str(root / 'blog' / 'planted.txt')!r}, 'w').write('x')"),
         ),
+        "scribbler.md": post(
+            "Scribbler",
+            'date: "2020-01-09"\n',
+            cell(f"open({str(root / '_build' / 'html' / 'planted.html')!r}, 'w').write('x')"),
+        ),
         "killer.md": post("Killer", 'date: "2020-01-05"\n', cell("import os\nos._exit(1)")),
         "spawner.md": post("Spawner", 'date: "2020-01-06"\n', cell(SLEEPER)),
         "patient.md": post(
@@ -159,13 +164,21 @@ def test_a_loud_cell_is_capped_with_a_note_and_one_warning(fenced: Fenced) -> No
 def test_a_cell_that_writes_into_the_sources_fails_naming_the_files(fenced: Fenced) -> None:
     assert fenced.build.returncode != 0
     [line] = lines_about(fenced.build, "writer.md")
-    assert "ERROR: its code changed the sources (blog/planted.txt)" in line
+    assert "ERROR: its code changed the sources (blog/planted.txt); write only to" in line
     changed = {
         k
         for k in fenced.before.keys() | fenced.after.keys()
         if fenced.before.get(k) != fenced.after.get(k)
     }
     assert changed == {"blog/planted.txt"}, "no other post or build step touched the sources"
+
+
+def test_a_cell_that_writes_into_the_built_site_fails_naming_the_file(fenced: Fenced) -> None:
+    [line] = lines_about(fenced.build, "scribbler.md")
+    assert (
+        "ERROR: its code changed the built site (_build/html/planted.html); "
+        "write only to the folder it runs in"
+    ) in line
 
 
 def test_a_dead_kernel_is_one_located_error(fenced: Fenced) -> None:
