@@ -85,13 +85,21 @@ POST_SETTINGS = {"execution_timeout"} | {
 
 
 class FencedIOPub(AsyncZMQSocketChannel):
-    """The kernel's output channel, cutting each cell's output at :data:`OUTPUT_LIMIT`."""
+    """The kernel's output channel: each cell's output cut at :data:`OUTPUT_LIMIT`, and the
+    build machine's temporary, Python and home folders rewritten in text as it arrives, so
+    neither values glued into prose nor the cache nor the notebook download carry them.
+    (The site's own folder is rewritten where the page shows outputs, ``fence_outputs``.)"""
 
     async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
         msg = await super().get_msg(timeout)
         if not hasattr(self, "printed"):
             self.printed: dict[str, int] = {}
+            self.rules = machine_paths("")
         content, kind = msg["content"], msg["msg_type"]
+        if kind == "error":
+            content["traceback"] = [neutral(line, self.rules) for line in content["traceback"]]
+            content["evalue"] = neutral(content.get("evalue", ""), self.rules)
+            return msg
         if kind == "stream":
             fields = [(content, "text")]
         elif kind in ("display_data", "execute_result", "update_display_data"):
@@ -105,6 +113,8 @@ class FencedIOPub(AsyncZMQSocketChannel):
             return msg
         size = 0
         for holder, key in fields:
+            if isinstance(holder[key], str) and (key == "text" or key.startswith("text/")):
+                holder[key] = neutral(holder[key], self.rules)
             text = holder[key] if isinstance(holder[key], str) else json.dumps(holder[key])
             size = max(size, len(text))
             if kind == "stream":

@@ -84,6 +84,14 @@ def fenced(tmp_path_factory: pytest.TempPathFactory) -> Fenced:
             'date: "2020-01-04"\n',
             cell(f"open({str(root / 'blog' / 'planted.txt')!r}, 'w').write('x')"),
         ),
+        "gluer.md": post(
+            "Gluer",
+            'date: "2020-01-10"\n',
+            cell(
+                "import os, sys\nfrom myst_nb import glue\nglue('where', (os.getcwd(), sys.prefix))"
+            )
+            + "\nThe room: {glue:text}`where`.\n",
+        ),
         "scribbler.md": post(
             "Scribbler",
             'date: "2020-01-09"\n',
@@ -144,7 +152,10 @@ def test_no_absolute_path_of_the_build_machine_reaches_a_page(fenced: Fenced) ->
     page = (fenced.build.html / "blog/leak.html").read_text(encoding="utf-8")
     notebook = (fenced.build.html / "blog/leak.ipynb").read_text(encoding="utf-8")
     assert "&lt;cell&gt;:" in page and "UserWarning: careful" in page
-    for text in (page, notebook):
+    glued = (fenced.build.html / "blog/gluer.html").read_text(encoding="utf-8")
+    assert '"pasted-text">(‘~’, ‘&lt;python&gt;’)</span>' in glued  # a value glued into prose
+    glued_notebook = (fenced.build.html / "blog/gluer.ipynb").read_text(encoding="utf-8")
+    for text in (page, notebook, glued, glued_notebook):
         assert "ipykernel_" not in text and str(fenced.build.src) not in text
         assert os.path.dirname(os.__file__) not in text
         assert not re.search(r"/tmp/tmp\w+", text)
