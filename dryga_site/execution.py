@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import logging as std_logging
 import os
 import re
 import shutil
@@ -300,9 +301,11 @@ class FencedParser(Parser):  # type: ignore[misc]
             source = Path(path).read_text(encoding="utf-8")  # as written, before other readers
             return author_error(env, env.docname, problem, _line_of(source, problem))
         root, outdir = Path(app.srcdir), Path(app.outdir)
-        # myst-nb's own report of a failed run, written while the page is read.
-        report = outdir.joinpath("reports", *f"{env.docname}.err.log".split("/"))
+        report = failure_report(app, env.docname)  # written by myst-nb while the page is read
         before, built = source_hashes(root), output_stamps(outdir, root, skip=report)
+        notes = FailedRunNotes()
+        mystnb_log = std_logging.getLogger(f"sphinx.mystnb-{env.docname}")  # SphinxDocLogger's
+        mystnb_log.addFilter(notes)
         try:
             super().parse(inputstring, document)
         except DeadKernelError:
@@ -314,6 +317,8 @@ class FencedParser(Parser):  # type: ignore[misc]
         except NoSuchKernel as error:
             message = f"there is no kernel named {error.args[0]!r}; use `python3`"
             author_error(env, env.docname, message)
+        finally:
+            mystnb_log.removeFilter(notes)
         document.attributes.pop("nb_renderer", None)  # myst-nb's, left by a cut-off parse
         for what, files in (
             ("the sources", _changed(before, source_hashes(root))),
@@ -329,6 +334,23 @@ class FencedParser(Parser):  # type: ignore[misc]
         ]:
             del NbMetadataCollector.get_js_files(env, env.docname)[key]
         fence_outputs(app, document)
+
+
+def failure_report(app: Sphinx, docname: str) -> Path:
+    """Where myst-nb writes the traceback of a page's failed run."""
+    return Path(app.outdir).joinpath("reports", *f"{docname}.err.log".split("/"))
+
+
+class FailedRunNotes(std_logging.Filter):
+    """myst-nb's two warnings on a failed run ("Executing notebook failed", "traceback saved
+    in ..."): ``notebooks.report_failed_run`` says the same in one located line."""
+
+    def filter(self, record: std_logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            getattr(record, "subtype", None) == "exec"
+            and message.startswith(("Executing notebook failed", "Notebook exception traceback"))
+        )
 
 
 def _line_of(text: str, problem: str) -> int | None:

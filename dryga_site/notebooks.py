@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .errors import ANSI, author_error
-from .execution import machine_paths, neutral
+from .execution import failure_report, machine_paths, neutral
 
 KEPT_METADATA = ("kernelspec", "language_info")
 
@@ -78,6 +78,10 @@ def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
         lines = details.strip().splitlines()
         reason = lines[-1] if lines else run["error"]
         message = f"a code cell failed with {reason}; fix it so the post runs top to bottom"
+        report = failure_report(app, env.docname)
+        if report.is_file():
+            shown = report.relative_to(app.srcdir) if report.is_relative_to(app.srcdir) else report
+            message += f" (its traceback: {shown.as_posix()})"
     author_error(env, env.docname, message, line)
 
 
