@@ -150,12 +150,15 @@ def test_prose_edits_reuse_the_run_and_code_edits_rerun_only_that_post(tmp_path:
     assert first.problems == []
     assert sorted(first.ran) == ["blog/code.md", "blog/other.md"]
 
+    warm.prepare()
     prose = warm.build([edit(src / "blog/code.md", "Lead.", "Lead, reworded.")])
     assert prose.problems == [] and prose.ran == {}  # jupyter-cache keys on code alone
+    assert prose.made_ahead
     assert "Lead, reworded." in (warm.html / "blog/code.html").read_text(encoding="utf-8")
 
+    warm.prepare()
     code = warm.build([edit(src / "blog/code.md", "6 * 7", "6 * 8")])
-    assert code.problems == [] and list(code.ran) == ["blog/code.md"]
+    assert code.problems == [] and list(code.ran) == ["blog/code.md"] and code.made_ahead
     assert re.search(r"ran blog/code\.md's code in \d+\.\d\d s", code.line())
     assert "48" in (warm.html / "blog/code.html").read_text(encoding="utf-8")
 
