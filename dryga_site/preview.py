@@ -60,7 +60,9 @@ from .checks import build_log_problems, config_problems
 IGNORED = (
     r"/(_build|\.jupyter_cache|jupyter_execute|\.ipynb_checkpoints|__pycache__)/",
     r"/(\.git|\.venv|node_modules|tests|[^/]*\.egg-info)/",
-    r"(\.pyc|\.swp|\.swx|~|/4913|/\.#[^/]*)$",
+    # Editors' own files: vim's swap, backup and write test, Emacs' lock and auto-save,
+    # and the temporary files JetBrains IDEs write a save through.
+    r"(\.pyc|\.swp|\.swx|~|/4913|/\.#[^/]*|/#[^/]*#|___jb_(tmp|old)___)$",
 )
 #: Files whose change means the settings must be read again.
 SETTINGS_FILES = ("_config.yml", "_toc.yml")

@@ -163,6 +163,17 @@ def test_prose_edits_reuse_the_run_and_code_edits_rerun_only_that_post(tmp_path:
     assert "48" in (warm.html / "blog/code.html").read_text(encoding="utf-8")
 
 
+def test_editors_own_files_are_not_saves() -> None:
+    from sphinx_autobuild.filter import IgnoreFilter
+
+    from dryga_site.preview import IGNORED
+
+    ignored = IgnoreFilter([Path("/site/_build")], IGNORED)
+    editors = ["x.md.swp", "x.md~", "4913", ".#x.md", "#x.md#", "x.md___jb_tmp___"]
+    assert all(ignored(f"/site/blog/{name}") for name in editors)
+    assert not any(ignored(f"/site/{name}") for name in ["blog/x.md", "blog/x.ipynb", "_toc.yml"])
+
+
 def test_an_edit_of_the_extension_asks_for_a_restart_and_builds_nothing(tmp_path: Path) -> None:
     from dryga_site.preview import EXTENSION
 
