@@ -242,7 +242,6 @@ def machine_paths(srcdir: str) -> list[tuple[re.Pattern[str], str]]:
     tmp = re.escape(tempfile.gettempdir().rstrip("/"))
     rules = [
         (rf"{tmp}/[^/\s'\"]+/ipykernel_\d+/\d+\.py|{tmp}/ipykernel_\d+/\d+\.py", "<cell>"),
-        (rf"{tmp}/[^/\s'\"]+", "~"),
     ]
     prefixes = {
         srcdir: "<site>",
@@ -250,9 +249,12 @@ def machine_paths(srcdir: str) -> list[tuple[re.Pattern[str], str]]:
         sys.base_prefix: "<python>",
         os.path.expanduser("~"): "~",
     }
+    # The named folders before any other temporary one: the site or its Python may well be
+    # in the temporary folder (a clone in /tmp).
     for prefix in sorted(prefixes, key=len, reverse=True):
         if prefix not in ("", "/"):
             rules.append((re.escape(prefix.rstrip("/")) + r"(?=[/\s'\"]|$)", prefixes[prefix]))
+    rules.append((rf"{tmp}/[^/\s'\"]+", "~"))
     return [(re.compile(pattern), name) for pattern, name in rules]
 
 

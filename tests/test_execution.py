@@ -226,3 +226,18 @@ def test_stored_outputs_and_widgets_are_not_published(fenced: Fenced) -> None:
 def test_artefacts_of_earlier_builds_are_not_published(fenced: Fenced) -> None:
     assert not (fenced.build.html / "reports/blog/old.err.log").exists()
     assert not (fenced.build.html / "blog/gone.ipynb").exists()
+
+
+def test_named_folders_are_rewritten_even_inside_the_temporary_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A clone (and its venv) in /tmp: its paths read <site> and <python>, not ~/..."""
+    import tempfile
+
+    from dryga_site.execution import machine_paths, neutral
+
+    clone = os.path.join(tempfile.gettempdir(), "clone", "site")
+    monkeypatch.setattr("sys.prefix", os.path.join(clone, ".venv"))
+    rules = machine_paths(clone)
+    text = f"{clone}/blog/x.md {clone}/.venv/bin/python {tempfile.gettempdir()}/tmpab12/out"
+    assert neutral(text, rules) == "<site>/blog/x.md <python>/bin/python ~/out"
