@@ -81,15 +81,17 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("config-inited", catalog.exclude_duplicates, LAST),
         ("builder-inited", sitemap.start_queue, DEFAULT),
         ("builder-inited", execution.fence_kernels, DEFAULT),
-        ("builder-inited", execution.drop_old_reports, DEFAULT),
         ("builder-inited", ablog_adapter.start_build, DEFAULT),
-        ("builder-inited", pages.load, DEFAULT),
         # What to read
         ("env-get-outdated", errors.reread_failed, DEFAULT),
         ("env-get-outdated", assets.restyle_after_static_edits, DEFAULT),
         ("env-get-outdated", catalog.reread_catalogs, DEFAULT),
         ("env-get-outdated", backlinks.reread_referrers, DEFAULT),
         ("env-get-outdated", ablog_adapter.reread_due_posts, DEFAULT),
+        # What the last build left: read when a build starts, not when its application is
+        # made (the preview makes the next one ahead, and may not use it).
+        ("env-before-read-docs", execution.drop_old_reports, DEFAULT),
+        ("env-before-read-docs", pages.load, DEFAULT),
         # Reading a page
         ("source-read", frontmatter.check_source, FRONT_MATTER_FIRST),
         ("source-read", catalog.read_front_matter, DEFAULT),

@@ -399,8 +399,9 @@ class ListingPages:
         self.kept: dict[str, Any] = {"pages": {}, "excerpts": {}, "entries": {}}
         self.pages: dict[str, str] = {}
         self.excerpts: dict[tuple[str, str], tuple[str, str]] = {}
-        #: (docname, feed page) -> (its excerpt key, its doctree's digest), its feed entry.
-        self.entries: dict[tuple[str, str], tuple[tuple[str, str], str]] = {}
+        #: (docname, feed page) -> (its excerpt key, its doctree's digest, what its links
+        #: show), its feed entry.
+        self.entries: dict[tuple[str, str], tuple[tuple[str, str, str], str]] = {}
         self.keys: dict[str, str] = {}
         self.feed_written = False
 
@@ -408,7 +409,7 @@ class ListingPages:
     def path(self) -> Path:
         return Path(self.app.doctreedir, "site-blog-pages.pickle")
 
-    def load(self, app: Sphinx) -> None:
+    def load(self, app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
         """Take what the last build kept; a build that stops half-way leaves nothing kept."""
         try:
             self.kept = pickle.loads(self.path.read_bytes())
@@ -490,19 +491,28 @@ class ListingPages:
             register_posts(app)
         posts = sorted(blog.posts, key=lambda post: post.date, reverse=True)
         posts = posts[: blog.blog_feed_length or None]
-        links = store(app.env).blog_links
+        state = store(app.env)
         titles = {d: t.astext() for d, t in app.env.titles.items()}
+        # What a link in a post's body shows: the titles and labels of pages, the projects.
+        targets = _digest(
+            titles, app.env.domains["std"].labels, sorted(state.projects.items(), key=str)
+        )
         doctrees = {post.docname: self._doctree_digest(post.docname) for post in posts}
+        stamps = {
+            post.docname: (
+                self.keys.get(post.docname, ""),
+                doctrees[post.docname],
+                targets if post.docname in state.blog_links.keys() | state.project_refs else "",
+            )
+            for post in posts
+        }
         fingerprint = _digest(
-            shared,
-            [(_shape(post, self.keys), doctrees[post.docname]) for post in posts],
-            any(post.docname in links for post in posts) and titles,
+            shared, [(_shape(post, self.keys), stamps[post.docname]) for post in posts]
         )
         if self.unchanged(blog.feed_path, fingerprint, str(Path(app.outdir, blog.feed_path))):
             return
         for post in posts:  # ablog's Post.to_html, rendered again only for changed posts
-            stamp = self.keys.get(post.docname, ""), doctrees[post.docname]
-            post.to_html = functools.partial(self.feed_entry, post, stamp)
+            post.to_html = functools.partial(self.feed_entry, post, stamps[post.docname])
         try:
             yield from self.writers["generate_atom_feeds"](app)
         finally:
@@ -510,7 +520,9 @@ class ListingPages:
                 del post.to_html
         self.feed_written = True
 
-    def feed_entry(self, post: Post, stamp: tuple[str, str], pagename: str, **options: Any) -> str:
+    def feed_entry(
+        self, post: Post, stamp: tuple[str, str, str], pagename: str, **options: Any
+    ) -> str:
         """A post's feed entry (ablog's ``Post.to_html``), kept while its page is unchanged.
 
         PRIVATE: ablog renders each entry in ``generate_atom_feeds`` through ``to_html`` of

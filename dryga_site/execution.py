@@ -43,6 +43,7 @@ from myst_nb.core.read import create_nb_reader
 from myst_nb.sphinx_ import NbMetadataCollector, Parser
 from nbclient.exceptions import DeadKernelError
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from traitlets import Type
@@ -407,7 +408,7 @@ def fence_kernels(app: Sphinx) -> None:
     KernelProvisionerFactory.instance().default_provisioner_name = PROVISIONER
 
 
-def drop_old_reports(app: Sphinx) -> None:
+def drop_old_reports(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """myst-nb's failure reports of an earlier run are not part of this site."""
     shutil.rmtree(Path(app.outdir, "reports"), ignore_errors=True)
 

@@ -55,7 +55,9 @@ PAGES = {
     "blog/second.md": post(
         "Second post", "2020-03-04", "elixir, testing", "Lead two, on {project}`alpha`.\n"
     ),
-    "blog/third.md": post("Third post", "2021-05-06", "testing", "Lead three.\n\n## Part\n"),
+    "blog/third.md": post(
+        "Third post", "2021-05-06", "testing", "Lead three.\n\n## Part\n\nSee [](second.md).\n"
+    ),
 }
 
 
@@ -94,8 +96,9 @@ def test_a_series_of_saves_gives_what_a_clean_build_gives(tmp_path: Path) -> Non
     blog = src / "blog"
     saves: list[Callable[[], Path]] = [
         lambda: edit(blog / "first.md", "Lead one.", "Lead one, reworded."),  # prose
-        lambda: edit(blog / "second.md", 'title: "Second post"', 'title: "Second, renamed"'),
         lambda: edit(blog / "third.md", "tags: [testing]", "tags: [devops, elixir]"),
+        # third.md links to second.md in its body: its feed entry shows the new title too
+        lambda: edit(blog / "second.md", 'title: "Second post"', 'title: "Second, renamed"'),
         lambda: create(blog / "fourth.md", post("Fourth post", "2020-07-08", "devops", "New.")),
         lambda: delete(blog / "first.md"),
         lambda: edit(src / "projects/alpha.md", 'title: "Alpha"', 'title: "Alpha, renamed"'),
@@ -161,6 +164,18 @@ def test_prose_edits_reuse_the_run_and_code_edits_rerun_only_that_post(tmp_path:
     assert code.problems == [] and list(code.ran) == ["blog/code.md"] and code.made_ahead
     assert re.search(r"ran blog/code\.md's code in \d+\.\d\d s", code.line())
     assert "48" in (warm.html / "blog/code.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_cell_names_its_traceback_which_outlasts_the_next_app(tmp_path: Path) -> None:
+    cell = "```{code-cell} ipython3\n1 / 0\n```\n"
+    code = post("Code", "2022-01-01", "elixir", f"Lead.\n\n{cell}", NOTEBOOK_FRONT_MATTER)
+    src = small_site(tmp_path / "src", {**PAGES, "blog/code.md": code}, CHAPTERS)
+    warm = PreviewBuilder(src, tmp_path / "out")
+    [problem] = warm.build().problems
+    report = re.search(r"\(its traceback: (.+)\)$", problem)
+    assert problem.startswith("blog/code.md:") and report, problem
+    warm.prepare()  # as the preview does right after a build, while the author reads
+    assert "ZeroDivisionError" in (src / report[1]).read_text(encoding="utf-8")
 
 
 def test_editors_own_files_are_not_saves() -> None:
