@@ -361,9 +361,11 @@ class PreviewBuilder:
         The blog lists, feed, search index and sitemap follow; ``build`` publishes them.
         """
         if written and not build_log_problems(warnings.getvalue(), self.root):
+            outdir = Path(app.outdir)  # resolved by Sphinx, as the page's file name is
             pages = [Path(app.builder.get_outfilename(page)) for page in sorted(written)]
-            copy_changed(self.build_dir, self.html, [p.relative_to(self.build_dir) for p in pages])
+            copy_changed(outdir, self.html, [page.relative_to(outdir) for page in pages])
             outcome.shown_after = time.perf_counter() - self.started
+            self.problems = []  # the reloaded pages come without the last save's banner
             self.on_shown()
         return []
 

@@ -178,6 +178,17 @@ def test_a_failing_cell_names_its_traceback_which_outlasts_the_next_app(tmp_path
     assert "ZeroDivisionError" in (src / report[1]).read_text(encoding="utf-8")
 
 
+def test_a_build_folder_elsewhere_through_a_link_is_served(tmp_path: Path) -> None:
+    src = small_site(tmp_path / "src", PAGES, CHAPTERS)
+    (tmp_path / "elsewhere").mkdir()
+    (src / "_build").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    warm = PreviewBuilder(src, src / "_build" / "preview")
+    assert warm.build().problems == []
+    saved = warm.build([edit(src / "blog/first.md", "Lead one.", "Lead one, saved.")])
+    assert saved.problems == [] and saved.shown_after is not None
+    assert "Lead one, saved." in (warm.html / "blog/first.html").read_text(encoding="utf-8")
+
+
 def test_editors_own_files_are_not_saves() -> None:
     from sphinx_autobuild.filter import IgnoreFilter
 
@@ -276,6 +287,14 @@ def test_the_open_page_reloads_itself_with_the_saved_text(tmp_path: Path, browse
         )
         assert page.evaluate("window.notReloaded === undefined")
         assert re.search(r"^built in .*shown after", log.read_text(), re.MULTILINE)
+
+        # A broken save puts its banner on the page; the save that fixes it takes it away.
+        edit(src / "blog/third.md", 'date: "2021-05-06"', "date: 2021-13-45")
+        page.wait_for_selector("#preview-error", timeout=60_000)
+        edit(src / "blog/third.md", "date: 2021-13-45", 'date: "2021-05-06"')
+        page.wait_for_function(
+            "document.body && !document.getElementById('preview-error')", timeout=60_000
+        )
     finally:
         context.close()
         process.send_signal(signal.SIGINT)
