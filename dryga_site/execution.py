@@ -73,6 +73,8 @@ NOT_SOURCES = {
     ".ruff_cache",
     ".ipynb_checkpoints",
 }
+#: The prefix of a value glued with ``display=False``: kept in the notebook, not shown there.
+GLUED_HIDDEN = "application/papermill.record/"
 #: Characters of output one cell may publish ("no real post needs more"), and of one line:
 #: myst-nb's stream merging takes time growing with the square of a line's length.
 OUTPUT_LIMIT = 1_000_000
@@ -115,7 +117,8 @@ class FencedIOPub(AsyncZMQSocketChannel):
             return msg
         size = 0
         for holder, key in fields:
-            if isinstance(holder[key], str) and (key == "text" or key.startswith("text/")):
+            mime = key.removeprefix(GLUED_HIDDEN)  # glue(..., display=False) keeps it there
+            if isinstance(holder[key], str) and (mime == "text" or mime.startswith("text/")):
                 holder[key] = neutral(holder[key], self.rules)
             text = holder[key] if isinstance(holder[key], str) else json.dumps(holder[key])
             size = max(size, len(text))
@@ -240,22 +243,23 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 def machine_paths(srcdir: str) -> list[tuple[re.Pattern[str], str]]:
     """Rewrites that turn the build machine's absolute paths into neutral names."""
-    tmp = re.escape(tempfile.gettempdir().rstrip("/"))
-    rules = [
-        (rf"{tmp}/[^/\s'\"]+/ipykernel_\d+/\d+\.py|{tmp}/ipykernel_\d+/\d+\.py", "<cell>"),
-    ]
-    prefixes = {
-        srcdir: "<site>",
-        sys.prefix: "<python>",
-        sys.base_prefix: "<python>",
-        os.path.expanduser("~"): "~",
+    temporary = tempfile.gettempdir().rstrip("/")
+    tmp = re.escape(temporary)
+    end = r"(?=[/\s'\"]|$)"
+    # Each folder with what it is called; a folder inside another is rewritten first (the
+    # site or its Python may be in the temporary folder, which may be in the home folder).
+    # In the temporary folder, the random name of a run's own folder goes too.
+    folders = {
+        srcdir: (re.escape(srcdir.rstrip("/")) + end, "<site>"),
+        sys.prefix: (re.escape(sys.prefix.rstrip("/")) + end, "<python>"),
+        sys.base_prefix: (re.escape(sys.base_prefix.rstrip("/")) + end, "<python>"),
+        os.path.expanduser("~"): (re.escape(os.path.expanduser("~").rstrip("/")) + end, "~"),
+        temporary: (rf"{tmp}/[^/\s'\"]+", "~"),
     }
-    # The named folders before any other temporary one: the site or its Python may well be
-    # in the temporary folder (a clone in /tmp).
-    for prefix in sorted(prefixes, key=len, reverse=True):
-        if prefix not in ("", "/"):
-            rules.append((re.escape(prefix.rstrip("/")) + r"(?=[/\s'\"]|$)", prefixes[prefix]))
-    rules.append((rf"{tmp}/[^/\s'\"]+", "~"))
+    rules = [(rf"{tmp}/[^/\s'\"]+/ipykernel_\d+/\d+\.py|{tmp}/ipykernel_\d+/\d+\.py", "<cell>")]
+    for folder in sorted(folders, key=lambda f: len(f.rstrip("/")), reverse=True):
+        if folder.rstrip("/"):
+            rules.append(folders[folder])
     return [(re.compile(pattern), name) for pattern, name in rules]
 
 

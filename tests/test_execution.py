@@ -88,9 +88,11 @@ def fenced(tmp_path_factory: pytest.TempPathFactory) -> Fenced:
             "Gluer",
             'date: "2020-01-10"\n',
             cell(
-                "import os, sys\nfrom myst_nb import glue\nglue('where', (os.getcwd(), sys.prefix))"
+                "import os, sys\nfrom myst_nb import glue\n"
+                "glue('where', (os.getcwd(), sys.prefix))\n"
+                "glue('hidden', os.getcwd(), display=False)"
             )
-            + "\nThe room: {glue:text}`where`.\n",
+            + "\nThe room: {glue:text}`where`, unseen: {glue:text}`hidden`.\n",
         ),
         "scribbler.md": post(
             "Scribbler",
@@ -154,6 +156,7 @@ def test_no_absolute_path_of_the_build_machine_reaches_a_page(fenced: Fenced) ->
     assert "&lt;cell&gt;:" in page and "UserWarning: careful" in page
     glued = (fenced.build.html / "blog/gluer.html").read_text(encoding="utf-8")
     assert '"pasted-text">(‘~’, ‘&lt;python&gt;’)</span>' in glued  # a value glued into prose
+    assert 'unseen: <span class="pasted-text">~</span>' in glued  # glued, not displayed
     glued_notebook = (fenced.build.html / "blog/gluer.ipynb").read_text(encoding="utf-8")
     for text in (page, notebook, glued, glued_notebook):
         assert "ipykernel_" not in text and str(fenced.build.src) not in text
@@ -241,3 +244,8 @@ def test_named_folders_are_rewritten_even_inside_the_temporary_folder(
     rules = machine_paths(clone)
     text = f"{clone}/blog/x.md {clone}/.venv/bin/python {tempfile.gettempdir()}/tmpab12/out"
     assert neutral(text, rules) == "<site>/blog/x.md <python>/bin/python ~/out"
+    # The other way round: the temporary folder inside the home folder (TMPDIR=~/rtmp).
+    monkeypatch.setenv("HOME", "/home/author")
+    monkeypatch.setattr(tempfile, "tempdir", "/home/author/rtmp")
+    text = "/home/author/rtmp/tmpab12/out /home/author/notes.txt"
+    assert neutral(text, machine_paths("/srv/site")) == "~/out ~/notes.txt"
