@@ -332,7 +332,8 @@ class PreviewBuilder:
             return ReadyApp(app, warnings, context.pop_all(), day)
 
     def discard_ready(self) -> None:
-        """Drop the application made ahead, if any."""
+        """Drop the application made ahead, if any, restoring docutils' registries; call it
+        before the builder is dropped."""
         if self.ready is not None:
             self.ready.close()
             self.ready = None
@@ -560,3 +561,5 @@ def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn stops cleanly, then raises the signal again
         log("Preview stopped.")
+    finally:
+        builder.discard_ready()

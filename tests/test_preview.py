@@ -176,6 +176,7 @@ def test_a_failing_cell_names_its_traceback_which_outlasts_the_next_app(tmp_path
     assert problem.startswith("blog/code.md:") and report, problem
     warm.prepare()  # as the preview does right after a build, while the author reads
     assert "ZeroDivisionError" in (src / report[1]).read_text(encoding="utf-8")
+    warm.discard_ready()
 
 
 def test_a_build_folder_elsewhere_through_a_link_is_served(tmp_path: Path) -> None:
