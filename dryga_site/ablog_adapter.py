@@ -438,15 +438,20 @@ class ListingPages:
         templates = builder.templates.newest_template_mtime()
         return _digest(info.config_hash, info.tags_hash, templates, store(env).static_stamp)
 
-    def excerpt_keys(self) -> dict[str, str]:
-        """docname -> what its rendered excerpt depends on."""
+    def targets_digest(self) -> str:
+        """What a link in a post may show of its target: every page's title, every label.
+
+        (A project reference is a link to the project's page, showing its title.)
+        """
         env = self.app.env
-        std = env.domains["std"]
-        titles = _digest(sorted((d, t.astext()) for d, t in env.titles.items()), std.labels)
-        shared = self.shared_key()
+        titles = sorted((docname, title.astext()) for docname, title in env.titles.items())
+        return _digest(titles, env.domains["std"].labels)
+
+    def excerpt_keys(self, shared: str, targets: str) -> dict[str, str]:
+        """docname -> what its rendered excerpt depends on."""
         return {
-            docname: _digest(shared, rec["excerpt"], rec["xrefs"] and titles)
-            for docname, rec in store(env).blog_posts.items()
+            docname: _digest(shared, rec["excerpt"], rec["xrefs"] and targets)
+            for docname, rec in store(self.app.env).blog_posts.items()
         }
 
     def post_excerpt(self, pagename: str, post: Post) -> str:
@@ -472,17 +477,17 @@ class ListingPages:
 
     def collect(self, app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         """ablog's listing pages that changed, then its feed if it changed."""
-        self.keys = self.excerpt_keys()
-        shared = self.shared_key()
+        shared, targets = self.shared_key(), self.targets_digest()
+        self.keys = self.excerpt_keys(shared, targets)
         for pagename, context, template in self.writers["generate_archive_pages"](app):
             fingerprint = _digest(shared, pagename, template, _shape(context, self.keys))
             if self.unchanged(pagename, fingerprint):
                 sitemap.list_page(app, pagename)
                 continue
             yield pagename, context, template
-        yield from self.feed(app, shared)
+        yield from self.feed(app, shared, targets)
 
-    def feed(self, app: Sphinx, shared: str) -> Iterator[Any]:
+    def feed(self, app: Sphinx, shared: str, targets: str) -> Iterator[Any]:
         """ablog's feed, generated only when one of its entries (or the settings) changed."""
         blog = Blog(app)
         if not blog.blog_baseurl:
@@ -491,18 +496,12 @@ class ListingPages:
             register_posts(app)
         posts = sorted(blog.posts, key=lambda post: post.date, reverse=True)
         posts = posts[: blog.blog_feed_length or None]
-        state = store(app.env)
-        titles = {d: t.astext() for d, t in app.env.titles.items()}
-        # What a link in a post's body shows: the titles and labels of pages, the projects.
-        targets = _digest(
-            titles, app.env.domains["std"].labels, sorted(state.projects.items(), key=str)
-        )
-        doctrees = {post.docname: self._doctree_digest(post.docname) for post in posts}
+        links = store(app.env).blog_links  # anywhere in the post, where excerpts look at the lead
         stamps = {
             post.docname: (
                 self.keys.get(post.docname, ""),
-                doctrees[post.docname],
-                targets if post.docname in state.blog_links.keys() | state.project_refs else "",
+                self._doctree_digest(post.docname),
+                targets if post.docname in links else "",
             )
             for post in posts
         }

@@ -33,7 +33,7 @@ from .build import (
     strict_build,
     write_conf,
 )
-from .errors import ANSI
+from .errors import ANSI, shown
 from .frontmatter import read_page
 from .linkcheck import Problem, check_links, parse_html
 from .schema import clean_post, is_draft, validate_project, validate_slug
@@ -135,7 +135,7 @@ def feed_problems(
 
     folders = folders or site_folders(root)
     feed_path = html / folders.blog / "atom.xml"
-    name = _shown(feed_path, root)
+    name = shown(feed_path, root)
     if not feed_path.is_file():
         return [Problem(name, 1, "the Atom feed was not built")]
     feed = feedparser.parse(feed_path.read_bytes())
@@ -179,13 +179,6 @@ def _is_draft(path: Path) -> bool:
     except OSError:
         return False
     return is_draft(read_page(path.name, text).meta)
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _answers(host: str, timeout: float) -> bool:

@@ -31,6 +31,11 @@ logger = logging.getLogger(__name__)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def shown(path: Path, root: Path | str) -> str:
+    """``path`` as a message names it: relative to ``root`` where it is inside it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def author_error(
     env: BuildEnvironment, docname: str, message: str, line: int | None = None
 ) -> None:

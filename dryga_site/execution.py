@@ -10,8 +10,7 @@ myst-nb runs each notebook (through jupyter-cache and nbclient) in a temporary f
 - :class:`FencedParser` wraps myst-nb's parser for the page: per-post settings may lower the
   time limit but not raise it or change how code runs, a dead kernel is one located error,
   a cell that changed the sources or the built site fails the build naming the files, a cut
-  output is one
-  warning at its cell, and outputs carry no absolute path of the build machine.
+  output is one warning at its cell, and outputs carry no absolute path of the build machine.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from traitlets import Type
 
-from .errors import author_error
+from .errors import author_error, shown
 
 logger = logging.getLogger(__name__)
 
@@ -231,8 +230,7 @@ def output_stamps(outdir: Path, root: Path, skip: Path | None = None) -> dict[st
                 continue
             with contextlib.suppress(OSError):
                 stat = path.stat()
-                shown = path.relative_to(root) if path.is_relative_to(root) else path
-                stamps[shown.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+                stamps[shown(path, root)] = (stat.st_size, stat.st_mtime_ns)
     return stamps
 
 

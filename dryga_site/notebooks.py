@@ -20,7 +20,7 @@ from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from .errors import ANSI, author_error
+from .errors import ANSI, author_error, shown
 from .execution import failure_report, machine_paths, neutral
 
 KEPT_METADATA = ("kernelspec", "language_info")
@@ -80,8 +80,7 @@ def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
         message = f"a code cell failed with {reason}; fix it so the post runs top to bottom"
         report = failure_report(app, env.docname)
         if report.is_file():
-            shown = report.relative_to(app.srcdir) if report.is_relative_to(app.srcdir) else report
-            message += f" (its traceback: {shown.as_posix()})"
+            message += f" (its traceback: {shown(report, app.srcdir)})"
     author_error(env, env.docname, message, line)
 
 

@@ -54,6 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .build import sphinx_config
 from .checks import build_log_problems, config_problems
+from .errors import shown
 
 #: What the watcher ignores besides the output folder: files a build writes, caches,
 #: editors' temporary files, and folders that are not part of the site.
@@ -109,7 +110,7 @@ def warm_up(extensions: list[str]) -> None:
 EXTENSION = Path(__file__).resolve().parent
 #: Files the build writes that no page shown while editing depends on: a change to them
 #: alone needs no reload.
-NOT_SHOWN = ("searchindex.js", "objects.inv", "sitemap.xml", "robots.txt", ".xml")
+NOT_SHOWN = ("searchindex.js", "objects.inv", "robots.txt", ".xml")
 #: Files up to this size are compared by content when only their time changed: Sphinx
 #: writes its search page, script settings and styles again on every build.
 COMPARED = 1 << 20
@@ -125,7 +126,8 @@ def copy_changed(built: Path, served: Path, names: Iterable[Path]) -> list[Path]
             now = target.stat()
             if (now.st_size, now.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
                 continue
-            if now.st_size == stat.st_size <= COMPARED and same_bytes(source, target):
+            small = now.st_size == stat.st_size <= COMPARED
+            if small and source.read_bytes() == target.read_bytes():
                 continue
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
@@ -133,10 +135,6 @@ def copy_changed(built: Path, served: Path, names: Iterable[Path]) -> list[Path]
         os.replace(partial, target)  # a reader never gets half a page
         copied.append(name)
     return copied
-
-
-def same_bytes(one: Path, other: Path) -> bool:
-    return one.read_bytes() == other.read_bytes()
 
 
 def publish(built: Path, served: Path) -> list[Path]:
@@ -215,7 +213,6 @@ class PreviewBuilder:
         self.settings: dict[str, Any] | None = None
         self.problems: list[str] = []
         self.templates = MemoryBytecodeCache()
-        self.started = 0.0
         self.ready: ReadyApp | None = None
         #: Called (from the build's thread) once the edited pages are served: reload them.
         self.on_shown: Callable[[], None] = lambda: None
@@ -228,7 +225,6 @@ class PreviewBuilder:
     def build(self, changed: Sequence[Path] = ()) -> Outcome:
         """Build what ``changed`` touched; publish the result only if it has no problems."""
         started, cpu = time.perf_counter(), time.process_time()
-        self.started = started
         outcome = Outcome(0.0)
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
@@ -239,7 +235,7 @@ class PreviewBuilder:
                 self.load_settings()
             ready = self._take_ready(changed, outcome)
             with ready.context:
-                app = self._run(ready, outcome)
+                app = self._run(ready, outcome, started)
             warnings = ready.warnings.getvalue()
             outcome.problems = [str(p) for p in build_log_problems(warnings, self.root)]
             if app.statuscode and not outcome.problems:
@@ -262,7 +258,7 @@ class PreviewBuilder:
         """
         code = [path for path in changed if path.suffix == ".py" and path.is_relative_to(EXTENSION)]
         if code:
-            names = ", ".join(_shown(path, self.root) for path in code)
+            names = ", ".join(shown(path, self.root) for path in code)
             log(
                 f"{names} changed: the preview still runs the code it started with; "
                 "stop it (Ctrl+C) and start it again to use the change"
@@ -270,7 +266,7 @@ class PreviewBuilder:
         changed = [path for path in changed if path not in code]
         if not changed:
             return Outcome(0.0, reload_again=False)
-        names = ", ".join(_shown(p, self.root) for p in changed if p.exists()) or "a deleted file"
+        names = ", ".join(shown(p, self.root) for p in changed if p.exists()) or "a deleted file"
         log(f"Rebuilding after a change to {names} ...")
         outcome = self.build(changed)
         log(outcome.line())
@@ -338,7 +334,8 @@ class PreviewBuilder:
             self.ready.close()
             self.ready = None
 
-    def _run(self, ready: ReadyApp, outcome: Outcome) -> Sphinx:
+    def _run(self, ready: ReadyApp, outcome: Outcome, began: float) -> Sphinx:
+        """Build on ``ready``; ``began`` is the save's ``time.perf_counter()``."""
         app, started = ready.app, time.time()
         written: set[str] = set()
         removed: set[str] = set()
@@ -346,7 +343,7 @@ class PreviewBuilder:
         app.connect("html-page-context", lambda a, page, *rest: written.add(page))
         app.connect("env-get-outdated", lambda a, e, new, old, gone: removed.update(gone) or [])
         app.connect("html-collect-pages", drop_emptied_search_terms)
-        show = functools.partial(self._show_written, ready.warnings, written, outcome)
+        show = functools.partial(self._show_written, ready.warnings, written, outcome, began)
         app.connect("html-collect-pages", show, priority=0)
         app.build()
         prune(app, written, removed)
@@ -355,7 +352,12 @@ class PreviewBuilder:
         return app
 
     def _show_written(
-        self, warnings: io.StringIO, written: set[str], outcome: Outcome, app: Sphinx
+        self,
+        warnings: io.StringIO,
+        written: set[str],
+        outcome: Outcome,
+        began: float,
+        app: Sphinx,
     ) -> list:
         """Every document is written: serve those pages now, if nothing has warned so far.
 
@@ -365,7 +367,7 @@ class PreviewBuilder:
             outdir = Path(app.outdir)  # resolved by Sphinx, as the page's file name is
             pages = [Path(app.builder.get_outfilename(page)) for page in sorted(written)]
             copy_changed(outdir, self.html, [page.relative_to(outdir) for page in pages])
-            outcome.shown_after = time.perf_counter() - self.started
+            outcome.shown_after = time.perf_counter() - began
             self.problems = []  # the reloaded pages come without the last save's banner
             self.on_shown()
         return []
@@ -533,12 +535,6 @@ def app(builder: PreviewBuilder, url_host: str, log: Callable[[str], None]) -> A
         ],
         lifespan=watcher.lifespan,
     )
-
-
-def _shown(path: Path, root: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return path.relative_to(root).as_posix()
-    return str(path)
 
 
 def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
