@@ -1,5 +1,5 @@
 """``python -m dryga_site``: the authoring commands."""
 
-from .cli import main
+from .authoring.cli import main
 
 main()

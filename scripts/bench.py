@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from websockets.sync.client import connect
 
-from dryga_site.build import STRICT
-from dryga_site.serve import serving, template_pages
+from dryga_site.authoring.config import STRICT
+from dryga_site.authoring.serve import serving, template_pages
 from helpers import (
     CHROMIUM_ARGS,
     JUPYTER_BOOK,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dryga_site.serve import serving
+from dryga_site.authoring.serve import serving
 from helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,

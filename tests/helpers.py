@@ -18,11 +18,10 @@ from typing import Any
 import yaml
 from bs4 import BeautifulSoup
 
-from dryga_site import frontmatter
-from dryga_site.build import STRICT
-from dryga_site.checks import build_log_problems
-from dryga_site.errors import ANSI
-from dryga_site.linkcheck import Problem
+from dryga_site.authoring.check import build_log_problems
+from dryga_site.authoring.config import STRICT
+from dryga_site.core import frontmatter
+from dryga_site.core.problems import ANSI, Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -162,7 +161,7 @@ def sphinx_app(src: Path) -> Any:
     import ablog.blog
     from sphinx.testing.util import SphinxTestApp
 
-    from dryga_site.build import sphinx_config, write_conf
+    from dryga_site.authoring.config import sphinx_config, write_conf
 
     write_conf(src, sphinx_config(src))
     # ablog keeps one blog per process (a class-level shared state); a new app needs a new one.

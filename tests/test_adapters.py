@@ -57,8 +57,9 @@ def test_a_posts_first_heading_closes_its_title(html: Path) -> None:
 
 
 def test_a_serial_build_gives_sphinx_sitemap_a_plain_queue(tmp_path: Path) -> None:
-    """dryga_site.sitemap disconnects sphinx-sitemap's own builder-inited step (found by its
-    name) and starts no helper process: a renamed step upstream would bring the Manager back."""
+    """dryga_site.extension.sitemap disconnects sphinx-sitemap's own builder-inited step (found
+    by its name) and starts no helper process: a renamed step upstream would bring the Manager
+    back."""
     import multiprocessing
     import queue
 
@@ -77,14 +78,14 @@ def test_a_serial_build_gives_sphinx_sitemap_a_plain_queue(tmp_path: Path) -> No
 def test_pages_left_out_of_the_toc_are_found_as_sphinx_external_toc_finds_them(
     tmp_path: Path,
 ) -> None:
-    """dryga_site.toc walks without entering excluded folders; what it excludes must still
+    """dryga_site.extension.toc walks without entering excluded folders; what it excludes must still
     be exactly what sphinx-external-toc's own glob would have excluded."""
     import glob
 
     from sphinx.util.matching import Matcher, patmatch
     from sphinx_external_toc.parsing import parse_toc_yaml
 
-    from dryga_site.toc import left_out
+    from dryga_site.extension.toc import left_out
 
     pages = {
         "index.md": "# Home\n",

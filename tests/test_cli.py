@@ -24,15 +24,15 @@ import yaml
 from click.testing import CliRunner, Result
 
 from conftest import ROOT, Build, copy_site, offline_env, tree_hashes
-from dryga_site.checks import (
+from dryga_site.authoring.check import (
     build_log_problems,
     feed_problems,
     front_matter_problems,
     read_front_matter,
 )
-from dryga_site.cli import main
-from dryga_site.linkcheck import check_links
-from dryga_site.schema import KINDS, POST_DESCRIPTION_PLACEHOLDER, validate_project
+from dryga_site.authoring.cli import main
+from dryga_site.authoring.links import check_links
+from dryga_site.core.schema import KINDS, POST_DESCRIPTION_PLACEHOLDER, validate_project
 
 DRAFT_TITLE = "A draft in progress"
 DRAFT = "blog/a-draft-in-progress"

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, front_matter, soup
-from dryga_site import frontmatter
+from dryga_site.core import frontmatter
 
 #: The brief sits beside the repository (a git worktree may sit a folder deeper).
 BRIEF = next(

@@ -237,7 +237,7 @@ def test_named_folders_are_rewritten_even_inside_the_temporary_folder(
     """A clone (and its venv) in /tmp: its paths read <site> and <python>, not ~/..."""
     import tempfile
 
-    from dryga_site.execution import machine_paths, neutral
+    from dryga_site.notebooks.sandbox import machine_paths, neutral
 
     clone = os.path.join(tempfile.gettempdir(), "clone", "site")
     monkeypatch.setattr("sys.prefix", os.path.join(clone, ".venv"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dryga_site.serve import serving
+from dryga_site.authoring.serve import serving
 from helpers import Build, jupyter_book, small_site, soup, tree_hashes
 from test_quality import AXE, VIEWPORTS, _missing
 

@@ -20,11 +20,11 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from conftest import Build, jupyter_book, small_site, soup, tree_hashes
-from dryga_site import frontmatter
-from dryga_site.checks import front_matter_problems
-from dryga_site.cli import main, notebook_post
-from dryga_site.frontmatter import FrontMatterError, read, read_page
-from dryga_site.schema import validate_project, validate_slug
+from dryga_site.authoring.check import front_matter_problems
+from dryga_site.authoring.cli import main, notebook_post
+from dryga_site.core import frontmatter
+from dryga_site.core.frontmatter import FrontMatterError, read, read_page
+from dryga_site.core.schema import validate_project, validate_slug
 
 GOOD = 'title: "A post"\nblogpost: true\ndate: "2021-03-04"\ntags: [elixir]\n'
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}

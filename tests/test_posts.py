@@ -26,9 +26,9 @@ from docutils.utils import new_document
 from sphinx.events import EventManager
 
 from conftest import ROOT, Build, jupyter_book, small_site, soup
-from dryga_site import ablog_adapter
-from dryga_site.cli import main
-from dryga_site.newpage import notebook_post as notebook_text
+from dryga_site.authoring.cli import main
+from dryga_site.authoring.new import notebook_post as notebook_text
+from dryga_site.blog import ablog_adapter
 from test_blog import Fixture, fixture_site, post
 
 DUE = "2099-01-05"

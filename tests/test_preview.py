@@ -1,6 +1,6 @@
 """The preview as an author meets it: saves show up as a clean build would show them.
 
-The warm builder (``dryga_site.preview``) is driven directly on small sites for the
+The warm builder (``dryga_site.authoring.preview``) is driven directly on small sites for the
 equivalence and notebook tests; ``python -m dryga_site preview`` runs as a process for what
 the terminal and the browser show on a broken save, and for a port already in use.
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import NOTEBOOK_FRONT_MATTER, small_site, tree_hashes
-from dryga_site.preview import PreviewBuilder
+from dryga_site.authoring.preview import PreviewBuilder
 
 CHAPTERS = [
     {"file": "projects/index", "sections": [{"glob": "projects/*"}]},
@@ -193,7 +193,7 @@ def test_a_build_folder_elsewhere_through_a_link_is_served(tmp_path: Path) -> No
 def test_editors_own_files_are_not_saves() -> None:
     from sphinx_autobuild.filter import IgnoreFilter
 
-    from dryga_site.preview import IGNORED
+    from dryga_site.authoring.preview import IGNORED
 
     ignored = IgnoreFilter([Path("/site/_build")], IGNORED)
     editors = ["x.md.swp", "x.md~", "4913", ".#x.md", "#x.md#", "x.md___jb_tmp___"]
@@ -202,7 +202,7 @@ def test_editors_own_files_are_not_saves() -> None:
 
 
 def test_an_edit_of_the_extension_asks_for_a_restart_and_builds_nothing(tmp_path: Path) -> None:
-    from dryga_site.preview import EXTENSION
+    from dryga_site.authoring.preview import EXTENSION
 
     src = small_site(tmp_path / "src", PAGES, CHAPTERS)
     warm = PreviewBuilder(src, tmp_path / "out")

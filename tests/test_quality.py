@@ -18,7 +18,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from conftest import ROOT
-from dryga_site.serve import built_pages, template_pages
+from dryga_site.authoring.serve import built_pages, template_pages
 
 NODE_MODULES = ROOT / "node_modules"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, jupyter_book, small_site, soup
-from dryga_site import runcode
-from dryga_site.serve import serving
+from dryga_site.authoring.serve import serving
+from dryga_site.notebooks import runcode
 from test_blog import cell, post
 from test_quality import AXE, _missing
 

@@ -9,8 +9,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from .checks import read_front_matter
-from .schema import POST_DESCRIPTION_PLACEHOLDER
+from ..core.schema import POST_DESCRIPTION_PLACEHOLDER
+from .check import read_front_matter
 
 
 def slugify(text: str) -> str:

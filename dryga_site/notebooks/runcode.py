@@ -31,6 +31,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
+#: The run controls' static files (shipped by the event table).
 STATIC = Path(__file__).parent / "static"
 CONTROLS = STATIC / "runcode.js"
 WORKER = "runcode-worker.js"

@@ -14,23 +14,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..core.problems import Problem
+
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 #: Folders of theme and extension files, not pages (``_static`` holds Jinja macro files).
 ASSET_FOLDERS = ("_static", "_images", "_sources")
 #: Pages a host serves at any missing address, so relative links in them break.
 SERVED_ANYWHERE = ("404.html",)
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One problem, located in an author's file where possible."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass

@@ -27,13 +27,6 @@ from sphinx.util.logging import is_suppressed_warning
 from .state import store
 
 logger = logging.getLogger(__name__)
-#: Terminal colour codes, as Sphinx writes them into its log and IPython into tracebacks.
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def shown(path: Path, root: Path | str) -> str:
-    """``path`` as a message names it: relative to ``root`` where it is inside it."""
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def author_error(

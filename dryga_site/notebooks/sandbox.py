@@ -47,7 +47,8 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from traitlets import Type
 
-from .errors import author_error, shown
+from ..core.problems import shown
+from ..extension.errors import author_error
 
 logger = logging.getLogger(__name__)
 
@@ -341,6 +342,11 @@ class FencedParser(Parser):  # type: ignore[misc]
         fence_outputs(app, document)
 
 
+def run_record(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
+    """myst-nb's record of running ``docname``'s code in this build or a cached one, if it ran."""
+    return NbMetadataCollector.get_exec_data(env, docname)
+
+
 def failure_report(app: Sphinx, docname: str) -> Path:
     """Where myst-nb writes the traceback of a page's failed run."""
     return Path(app.outdir).joinpath("reports", *f"{docname}.err.log".split("/"))
@@ -348,7 +354,7 @@ def failure_report(app: Sphinx, docname: str) -> Path:
 
 class FailedRunNotes(std_logging.Filter):
     """myst-nb's two warnings on a failed run ("Executing notebook failed", "traceback saved
-    in ..."): ``notebooks.report_failed_run`` says the same in one located line."""
+    in ..."): ``failures.report_failed_run`` says the same in one located line."""
 
     def filter(self, record: std_logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -22,7 +22,7 @@ from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 from sphinx.writers.html5 import HTML5Translator
 
-from .errors import author_error
+from ..extension.errors import author_error
 
 logger = logging.getLogger(__name__)
 RENDERER = "mathml"

@@ -14,8 +14,8 @@ from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinxcontrib.bibtex.foot_roles import FootCiteRole
 
-from .ablog_adapter import NOT_IN_FEED
-from .errors import author_error
+from ..extension.errors import author_error
+from ..extension.shared import NOT_IN_FEED
 
 LIST_CLASS = "site-references"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from .build import site_folders
-from .checks import check_site
-from .newpage import next_order, notebook_post, post_text, project_text, slugify
-from .schema import DOMAINS, KINDS, validate_project, with_defaults
+from ..core.schema import DOMAINS, KINDS, validate_project, with_defaults
+from .check import check_site
+from .config import site_folders
+from .new import next_order, notebook_post, post_text, project_text, slugify
 
 
 def find_root(start: Path) -> Path:

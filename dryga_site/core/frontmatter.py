@@ -12,8 +12,8 @@ ablog) meets a value it cannot handle. The file on disk is never touched. A note
 matter is its top-level metadata (what myst-nb hands to the page, and ablog reads), or a
 ``---`` block at the top of its first Markdown cell, which is moved into the metadata.
 
-The build reports the mistakes from ``source-read``; ``python -m dryga_site check`` reports
-the same ones from the files.
+The build reports the mistakes from ``source-read`` (``extension/sources.py``);
+``python -m dryga_site check`` reports the same ones from the files.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
-from sphinx.application import Sphinx
 
-from .errors import author_error
 from .schema import clean_post
 
 #: What a schema returns: the values to build with, and one ``"<key>: ..."`` message per mistake.
@@ -392,17 +390,6 @@ def _read_notebook(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
         **json.loads(_json(meta)),
     }
     return Page(meta, sorted(problems), _json(notebook))
-
-
-def check_source(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Report a page's front-matter mistakes, one located line each; build from fixed values."""
-    path = Path(app.env.doc2path(docname))
-    name = path.relative_to(app.srcdir).as_posix()
-    in_blog = name.startswith(app.config.blog_path.strip("/") + "/")
-    page = read_page(name, source[0], in_blog=in_blog)
-    for line, message in page.problems:
-        author_error(app.env, docname, message, line=line)
-    source[0] = page.source
 
 
 def flag(metadata: dict[str, Any], field: str) -> bool:

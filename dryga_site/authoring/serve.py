@@ -3,7 +3,7 @@
 Read the Docs compresses HTML, CSS, JavaScript, SVG and the like with gzip when the browser
 accepts it and answers a missing page with ``404.html``; so does this server, so page weights
 measured through it match what readers download. The tests and ``scripts/bench.py`` use it;
-by hand: ``python -m dryga_site.serve _build/html``.
+by hand: ``python -m dryga_site.authoring.serve _build/html``.
 """
 
 from __future__ import annotations

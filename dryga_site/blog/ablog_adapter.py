@@ -43,19 +43,18 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import docname_join
 
-from . import frontmatter, sitemap
-from .errors import author_error
-from .schema import is_draft, post_date
-from .state import store
+from ..core import frontmatter
+from ..core.schema import is_draft, post_date
+from ..extension import sitemap
+from ..extension.errors import author_error
+from ..extension.shared import NOT_IN_FEED
+from ..extension.state import store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 EXCERPT_WRAPPER = re.compile(r'\A\s*<p class="ablog-post-excerpt">(?P<inner>.*)</p>\s*\Z', re.S)
 #: ablog's page writers, which run on every build; this module runs them when needed.
 ABLOG_PAGE_WRITERS = ("generate_archive_pages", "generate_atom_feeds")
 PUBLISHED, DRAFT, SCHEDULED = "published", "draft", "scheduled"
-#: A node attribute: set it true on a part of a post the feed leaves out (e.g. a list that
-#: only makes sense on the page). HTML writers ignore unknown attributes.
-NOT_IN_FEED = "site_not_in_feed"
 
 
 class YearOnlyDate(datetime):

@@ -22,9 +22,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import frontmatter
-from .ablog_adapter import scheduled_notes
-from .build import (
+from ..blog.ablog_adapter import scheduled_notes
+from ..core import frontmatter
+from ..core.frontmatter import read_page
+from ..core.problems import ANSI, Problem, shown
+from ..core.schema import clean_post, is_draft, validate_project, validate_slug
+from .config import (
     Folders,
     base_url_of,
     site_env,
@@ -33,10 +36,7 @@ from .build import (
     strict_build,
     write_conf,
 )
-from .errors import ANSI, shown
-from .frontmatter import read_page
-from .linkcheck import Problem, check_links, parse_html
-from .schema import clean_post, is_draft, validate_project, validate_slug
+from .links import check_links, parse_html
 
 _WARNING = re.compile(
     r"^(?:(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): "

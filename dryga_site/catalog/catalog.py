@@ -21,15 +21,16 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.shared import create_component
 
-from . import frontmatter
-from .errors import author_error, has_errors
-from .schema import DOMAINS, KINDS, validate_project, validate_slug, with_defaults
-from .state import store
+from ..core import frontmatter
+from ..core.schema import DOMAINS, KINDS, validate_project, validate_slug, with_defaults
+from ..extension.errors import author_error, has_errors
+from ..extension.shared import FillPlaceholders
+from ..extension.state import store
 
+#: The catalog's static file (the filter script), shipped by the event table.
 STATIC = Path(__file__).parent / "static"
 
 
@@ -223,23 +224,6 @@ def _filter_bar(items: list[dict[str, Any]]) -> nodes.raw:
     return nodes.raw("", markup, format="html")
 
 
-class FillPlaceholders(SphinxPostTransform):
-    """Replace each ``placeholder`` node left at read time with what :meth:`fill` makes of it.
-
-    Placeholders wait for write time, when every page has been read.
-    """
-
-    default_priority = 5
-    placeholder: type[nodes.Element]
-
-    def run(self, **kwargs: Any) -> None:
-        for node in list(self.document.findall(self.placeholder)):
-            self.fill(node)
-
-    def fill(self, node: nodes.Element) -> None:
-        raise NotImplementedError
-
-
 class RenderCatalogs(FillPlaceholders):
     """Fill each catalog placeholder with cards for the projects read by now (all of them)."""
 
@@ -310,11 +294,6 @@ def add_filter_script(
     """Load the filter script on pages with the full catalog, and nowhere else."""
     if "project-catalog" in store(app.env).catalog_pages.get(pagename, ()):
         app.add_js_file("catalog.js", loading_method="defer")
-
-
-def add_static_path(app: Sphinx, config: Config) -> None:
-    """Ship ``dryga_site/static`` (the filter script) with the HTML."""
-    config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def setup(app: Sphinx) -> None:

@@ -19,11 +19,11 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxRole
 
-from . import frontmatter
-from .ablog_adapter import hidden_posts
-from .catalog import FillPlaceholders, project_slug
-from .errors import author_error
-from .state import store
+from ..core import frontmatter
+from ..extension.errors import author_error
+from ..extension.shared import FillPlaceholders
+from ..extension.state import store
+from .catalog import project_slug
 
 HEADING = "Writing about this project"
 
@@ -88,7 +88,7 @@ class RenderBacklinks(FillPlaceholders):
 
     def fill(self, node: nodes.Element) -> None:
         slug = project_slug(self.config, self.env.docname)
-        hidden = hidden_posts(self.env)  # drafts and scheduled posts are not linked
+        hidden = store(self.env).blog_hidden  # drafts and scheduled posts are not linked
         docnames = [
             d
             for d, slugs in store(self.env).project_refs.items()

@@ -52,9 +52,9 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .build import sphinx_config
-from .checks import build_log_problems, config_problems
-from .errors import shown
+from ..core.problems import shown
+from .check import build_log_problems, config_problems
+from .config import sphinx_config
 
 #: What the watcher ignores besides the output folder: files a build writes, caches,
 #: editors' temporary files, and folders that are not part of the site.
@@ -107,7 +107,7 @@ def warm_up(extensions: list[str]) -> None:
 
 
 #: The extension's own code: the preview runs the version it started with.
-EXTENSION = Path(__file__).resolve().parent
+EXTENSION = Path(__file__).resolve().parent.parent
 #: Files the build writes that no page shown while editing depends on: a change to them
 #: alone needs no reload.
 NOT_SHOWN = ("searchindex.js", "objects.inv", "robots.txt", ".xml")

@@ -1,0 +1,2 @@
+"""The project catalog: project pages checked and paneled, catalog cards, links between posts
+and projects (with the catalog's static file)."""

@@ -1,0 +1,78 @@
+"""A page whose code ran says when and with which Python, and offers the executed notebook
+as ``<page>.ipynb`` next to it."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from sphinx.application import Sphinx
+
+from .sandbox import machine_paths, neutral, run_record
+
+KEPT_METADATA = ("kernelspec", "language_info")
+
+
+def add_run_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Tell the page template when its code ran, with which Python, and where the notebook is."""
+    run = run_record(app.env, pagename)
+    if not run or not run["succeeded"]:
+        return
+    when = datetime.fromtimestamp(run["mtime"], UTC)
+    language = app.env.metadata[pagename].get("language_info", {})
+    context["notebook_run"] = {
+        "date": when.strftime(app.config.post_date_format),
+        "iso_date": when.date().isoformat(),
+        "python": language.get("version", ""),
+        "download": pagename.rsplit("/", 1)[-1] + ".ipynb",
+    }
+
+
+def _neutral_outputs(cell: nbformat.NotebookNode, rules: list) -> None:
+    """Rewrite the build machine's absolute paths in a code cell's text outputs."""
+    for output in cell.get("outputs", []):
+        fields = [(output, "text")] if "text" in output else []
+        fields += [(output.get("data", {}), mime) for mime in output.get("data", {})]
+        for holder, key in fields:
+            if isinstance(holder[key], str):
+                holder[key] = neutral(holder[key], rules)
+
+
+def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """Copy each executed notebook next to its page, without build-only metadata.
+
+    Outputs carry no machine paths, like the page's; a download whose post no longer ran is removed.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    executed = Path(app.env.mystnb_config.output_folder)
+    rules = machine_paths(os.fspath(app.srcdir))
+    published = set()
+    for docname in sorted(app.env.found_docs):
+        run = run_record(app.env, docname)
+        if not run or not run["succeeded"]:
+            continue
+        source, target = executed / f"{docname}.ipynb", Path(app.outdir, f"{docname}.ipynb")
+        published.add(target)
+        if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+            continue  # published from this run already
+        notebook = nbformat.read(source, as_version=4)
+        for cell in notebook.cells:
+            _neutral_outputs(cell, rules)
+        notebook.metadata = {
+            k: notebook.metadata[k] for k in KEPT_METADATA if k in notebook.metadata
+        }
+        title = nbformat.v4.new_markdown_cell(f"# {app.env.titles[docname].astext()}", id="title")
+        notebook.cells.insert(0, title)
+        for number, cell in enumerate(notebook.cells):
+            cell.id = f"cell-{number}"  # stable ids: the same notebook every build
+        nbformat.validate(notebook)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+    for stale in set(Path(app.outdir).rglob("*.ipynb")) - published:
+        stale.unlink()

@@ -1,0 +1,71 @@
+"""A failed run stops the build: one located line, and no traceback on the page.
+
+myst-nb runs each text notebook (through jupyter-cache) while reading it and records the
+outcome per page. A failing or endless cell becomes one author error naming the page, the
+cell's line and the fix, and its traceback is taken off the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from ..core.problems import ANSI, shown
+from ..extension.errors import author_error
+from .sandbox import failure_report, run_record
+
+
+def _is_traceback(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Element) and "traceback" in node["classes"]
+
+
+def _cell_line(env: BuildEnvironment, node: nodes.Element) -> int | None:
+    """The line of the ``{code-cell}`` that printed ``node``."""
+    while node is not None and "cell_index" not in node:
+        node = node.parent
+    source_map = env.metadata[env.docname].get("source_map") or []
+    if node is None or node["cell_index"] >= len(source_map):
+        return None
+    return source_map[node["cell_index"]]
+
+
+def _is_output(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Element) and "cell_output" in node["classes"]
+
+
+def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
+    """Turn a failed run into one author error at the failing cell; publish no traceback.
+
+    Outputs not made by a successful run (a committed notebook's stored ones) are dropped.
+    """
+    env = app.env
+    run = run_record(env, env.docname)
+    if run and run["succeeded"]:
+        return
+    outputs = list(doctree.findall(_is_output))
+    if not run:
+        for node in outputs:
+            node.parent.remove(node)
+        return
+    # The failing cell printed a traceback, or else (a time-out) it is the last cell that ran.
+    ran = [n for n in doctree.findall(nodes.container) if n.get("exec_count") is not None]
+    failed = [*ran, *doctree.findall(_is_traceback)]
+    line = _cell_line(env, failed[-1]) if failed else None
+    for node in outputs:
+        node.parent.remove(node)
+    details = ANSI.sub("", run["traceback"] or "")
+    if run["error"] == "CellTimeoutError":
+        limit = re.search(r"after (\d+) seconds", details)
+        seconds = f"{limit[1]} s" if limit else "the time limit"
+        message = f"a code cell was still running after {seconds}; make it finish sooner"
+    else:
+        lines = details.strip().splitlines()
+        reason = lines[-1] if lines else run["error"]
+        message = f"a code cell failed with {reason}; fix it so the post runs top to bottom"
+        report = failure_report(app, env.docname)
+        if report.is_file():
+            message += f" (its traceback: {shown(report, app.srcdir)})"
+    author_error(env, env.docname, message, line)
