@@ -14,13 +14,14 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from .blog import ablog_adapter
+from .blog import ablog_adapter, listings, visibility
 from .catalog import backlinks, catalog
 from .extension import assets, errors, seo, shared, sitemap, sources, state, toc
 from .notebooks import (
     citations,
     downloads,
     failures,
+    fence,
     margins,
     numbering,
     runcode,
@@ -64,7 +65,7 @@ Handler = tuple[str, Callable[..., Any], int]
 STATIC_FOLDERS = (catalog.STATIC, runcode.STATIC)
 
 
-def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
+def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
     """Every handler as (event, handler, priority), in the order they run within each event.
 
     ``pages`` is this build's writer of the blog's listing pages and feed.
@@ -85,10 +86,10 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("env-get-outdated", assets.restyle_after_static_edits, DEFAULT),
         ("env-get-outdated", catalog.reread_catalogs, DEFAULT),
         ("env-get-outdated", backlinks.reread_referrers, DEFAULT),
-        ("env-get-outdated", ablog_adapter.reread_due_posts, DEFAULT),
+        ("env-get-outdated", visibility.reread_due_posts, DEFAULT),
         # What the last build left: read when a build starts, not when its application is
         # made (the preview makes the next one ahead, and may not use it).
-        ("env-before-read-docs", sandbox.drop_old_reports, DEFAULT),
+        ("env-before-read-docs", fence.drop_old_reports, DEFAULT),
         ("env-before-read-docs", pages.load, DEFAULT),
         # Reading a page
         ("source-read", sources.check_source, FRONT_MATTER_FIRST),
@@ -98,15 +99,15 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("doctree-read", texmath.render_math, BEFORE_COLLECTORS),
         ("doctree-read", citations.add_reference_list, BEFORE_COLLECTORS),
         ("doctree-read", backlinks.add_placeholder, DEFAULT),
-        ("doctree-read", ablog_adapter.record_post, AFTER_ABLOG),
+        ("doctree-read", visibility.record_post, AFTER_ABLOG),
         # Once every page is read
         ("env-get-updated", numbering.number_per_page, LAST),
         ("env-updated", catalog.check_titles, DEFAULT),
         ("env-updated", backlinks.rewrite_stale, DEFAULT),
-        ("env-updated", ablog_adapter.after_reading, DEFAULT),
+        ("env-updated", visibility.after_reading, DEFAULT),
         # Writing the pages
         ("html-collect-pages", pages.collect, IN_ABLOGS_PLACE),
-        ("html-collect-pages", ablog_adapter.keep_hidden_posts_out_of_search, DEFAULT),
+        ("html-collect-pages", visibility.keep_hidden_posts_out_of_search, DEFAULT),
         ("warn-missing-reference", texmath.report_missing_equation, DEFAULT),
         ("doctree-resolved", seo.root_relative_not_found_links, DEFAULT),
         ("doctree-resolved", assets.lazy_images, DEFAULT),
@@ -117,7 +118,7 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
         ("html-page-context", downloads.add_run_context, DEFAULT),
         ("html-page-context", runcode.add_controls, DEFAULT),  # needs the run context
         ("html-page-context", pages.add_excerpt_helper, DEFAULT),
-        ("html-page-context", ablog_adapter.hide_hidden_relations, DEFAULT),
+        ("html-page-context", visibility.hide_hidden_relations, DEFAULT),
         ("html-page-context", assets.prune_assets, LAST),
         # After the build
         ("build-finished", sitemap.list_every_document, BEFORE_SITEMAP),
@@ -133,21 +134,10 @@ def events(pages: ablog_adapter.ListingPages) -> tuple[Handler, ...]:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register every part of the site extension, then connect the event table."""
     errors.WarningLog.of(app)  # count warnings from here on
-    for module in (
-        state,
-        errors,
-        assets,
-        catalog,
-        backlinks,
-        sandbox,
-        texmath,
-        citations,
-        margins,
-        runcode,
-        sitemap,
-    ):
+    shared.SiteConfig.register(app)
+    for module in (state, catalog, backlinks, fence, texmath, citations, margins, sitemap):
         module.setup(app)
-    pages = ablog_adapter.setup(app)  # after ablog's own setup: it takes over ablog's writers
+    pages = listings.setup(app)  # after ablog's own setup: it takes over ablog's writers
     for event, handler, priority in events(pages):
         app.connect(event, handler, priority=priority)
     # Jupyter Book always passes its comment-service settings (``html.comments``);
@@ -156,6 +146,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     return {
         "version": VERSION,
         "env_version": state.ENV_VERSION,
-        "parallel_read_safe": True,
+        # The fence compares the whole site before and after a page's code runs: pages read
+        # in parallel would be blamed for each other's writes (notebooks/fence.py).
+        "parallel_read_safe": False,
         "parallel_write_safe": True,
     }

@@ -134,13 +134,14 @@ def jupyter_book(
 ) -> Build:
     """Run ``jupyter-book build`` on ``src`` (strictly, unless told) and return what it made.
 
-    The build loads the copy's own ``dryga_site`` (first on PYTHONPATH), not the live tree's.
+    The build loads the copy's own ``dryga_site`` (first on PYTHONPATH), or, for a small site
+    without one, this repository's: never another checkout's editable install.
     A plain build (``strict=False``) is what an author runs: their mistakes must fail it too.
     """
     cmd = [str(JUPYTER_BOOK), "build", str(src), *(STRICT if strict else []), *args]
     if out is not None:
         cmd += ["--path-output", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT)]), **(env or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     output = ANSI.sub("", proc.stdout + proc.stderr)
     return Build(src, (out or src) / "_build" / "html", proc.returncode, output)

@@ -11,7 +11,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, front_matter, jupyter_book, small_site, soup, sphinx_app
-from dryga_site.core.schema import validate_project
+from dryga_site.core.projects import validate_project
 
 PROJECT_FILES = sorted(p for p in (ROOT / "projects").glob("*.md") if p.stem != "index")
 

@@ -28,11 +28,12 @@ from dryga_site.authoring.check import (
     build_log_problems,
     feed_problems,
     front_matter_problems,
-    read_front_matter,
 )
 from dryga_site.authoring.cli import main
 from dryga_site.authoring.links import check_links
-from dryga_site.core.schema import KINDS, POST_DESCRIPTION_PLACEHOLDER, validate_project
+from dryga_site.core import frontmatter
+from dryga_site.core.posts import POST_DESCRIPTION_PLACEHOLDER
+from dryga_site.core.projects import KINDS, validate_project
 
 DRAFT_TITLE = "A draft in progress"
 DRAFT = "blog/a-draft-in-progress"
@@ -58,6 +59,13 @@ def empty_site(tmp_path: Path) -> Path:
     (tmp_path / "_config.yml").write_text("title: Test\n")
     shutil.copytree(ROOT / "projects", tmp_path / "projects")
     return tmp_path
+
+
+def read_front_matter(path: Path) -> tuple[dict, dict[str, int]]:
+    """A page's front matter as the build reads it, and each key's line."""
+    front = frontmatter.read(path.read_text(encoding="utf-8"))
+    assert front is not None, f"{path} has no front matter"
+    return front.data, front.lines
 
 
 # --------------------------------------------------------------------------- new

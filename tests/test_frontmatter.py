@@ -23,8 +23,9 @@ from conftest import Build, jupyter_book, small_site, soup, tree_hashes
 from dryga_site.authoring.check import front_matter_problems
 from dryga_site.authoring.cli import main, notebook_post
 from dryga_site.core import frontmatter
-from dryga_site.core.frontmatter import FrontMatterError, read, read_page
-from dryga_site.core.schema import validate_project, validate_slug
+from dryga_site.core.frontmatter import FrontMatterError, read
+from dryga_site.core.pages import read_page
+from dryga_site.core.projects import validate_project, validate_slug
 
 GOOD = 'title: "A post"\nblogpost: true\ndate: "2021-03-04"\ntags: [elixir]\n'
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -61,7 +62,7 @@ def code(source: str) -> dict:
 
 
 def problems(name: str, text: str) -> list[tuple[int, str]]:
-    return read_page(name, text, in_blog=name.startswith("blog/")).problems
+    return read_page(name, text).problems
 
 
 def line_of(text: str, fragment: str) -> int:
@@ -175,7 +176,7 @@ def test_values_are_fixed_in_memory_on_the_same_lines() -> None:
         'title: "Zoned"\nblogpost: true\ndate: 2020-01-02T23:30:00-05:00  # evening in NY\n'
         "tags:\n  - Elixir\n  - elixir\n  - OTP\ndate_approximate: false\n"
     )
-    page = read_page("blog/zoned.md", text, in_blog=True)
+    page = read_page("blog/zoned.md", text)
     assert page.problems == []
     assert page.meta["date"].isoformat() == "2020-01-03"  # the day in UTC
     assert page.meta["tags"] == ["elixir", "otp"]  # case does not split a tag in two
@@ -232,7 +233,7 @@ def test_project_slugs_taglines_and_titles() -> None:
 
 def test_a_notebook_reads_front_matter_from_its_metadata() -> None:
     meta = {"title": "Nb", "blogpost": True, "date": "2021-02-03", "tags": ["Data"]}
-    page = read_page("blog/nb.ipynb", notebook(meta, markdown("Lead.")), in_blog=True)
+    page = read_page("blog/nb.ipynb", notebook(meta, markdown("Lead.")))
     assert page.problems == []
     built = json.loads(page.source)
     assert built["metadata"]["tags"] == ["data"] and built["metadata"]["kernelspec"] == KERNEL
@@ -240,7 +241,7 @@ def test_a_notebook_reads_front_matter_from_its_metadata() -> None:
 
 def test_front_matter_in_the_first_cell_moves_into_the_metadata() -> None:
     cell = markdown('---\ntitle: "From the cell"\nblogpost: true\ndate: 2021-02-03\n---\nLead.\n')
-    page = read_page("blog/cell.ipynb", notebook({}, cell, code("1 + 1")), in_blog=True)
+    page = read_page("blog/cell.ipynb", notebook({}, cell, code("1 + 1")))
     assert page.problems == []
     built = json.loads(page.source)
     assert built["metadata"]["title"] == "From the cell"

@@ -26,9 +26,14 @@ from docutils.utils import new_document
 from sphinx.events import EventManager
 
 from conftest import ROOT, Build, jupyter_book, small_site, soup
+from dryga_site.authoring.check import read_sources, scheduled_notes
 from dryga_site.authoring.cli import main
 from dryga_site.authoring.new import notebook_post as notebook_text
 from dryga_site.blog import ablog_adapter
+from dryga_site.blog.listings import feed_copy
+from dryga_site.core import posts
+from dryga_site.core.pages import Folders
+from dryga_site.extension.shared import NOT_IN_FEED
 from test_blog import Fixture, fixture_site, post
 
 DUE = "2099-01-05"
@@ -37,7 +42,7 @@ NEWEST_FIRST = ["d-last", "f-notebook", "a-first", "e-linker"]
 STAMP = re.compile(rb'Outputs generated on <time datetime="[^"]*">[^<]*</time>')
 
 
-# ablog's private parts, used by dryga_site/ablog_adapter.py only -----------------------------
+# ablog's private parts, used by dryga_site/blog/ablog_adapter.py only -----------------------------
 
 
 def test_ablog_still_has_the_cut_off_day_and_the_shared_blog_state() -> None:
@@ -72,17 +77,24 @@ def test_parts_marked_not_in_feed_are_left_out_of_the_feed_copy() -> None:
     doctree = new_document("post")
     kept = nodes.paragraph("", "Kept.")
     left_out = nodes.section("", nodes.title("", "References"))
-    left_out[ablog_adapter.NOT_IN_FEED] = True
+    left_out[NOT_IN_FEED] = True
     doctree += [kept, left_out]
-    assert ablog_adapter.feed_copy(doctree).astext() == "Kept."
+    assert feed_copy(doctree).astext() == "Kept."
 
 
 def test_a_post_dated_after_today_is_scheduled() -> None:
+    today = date(2026, 3, 4)
+    assert posts.state_of({"date": "2026-03-04"}, today) == "published"
+    assert posts.state_of({"date": "2026-03-05"}, today) == "scheduled"
+    assert posts.state_of({"date": "2026-02-01", "draft": "true"}, today) == "draft"
+    assert posts.state_of({"date": "2026-02-01", "draft": True}, today) == "draft"
+    assert posts.state_of({}, today) == "draft"
+
+
+def test_ablog_publishes_by_the_same_day_as_the_posts_rule() -> None:
+    """ablog lists posts dated before its cut-off; the adapter sets it from the one clock."""
     tomorrow = ablog_adapter.first_unpublished_day()
-    assert ablog_adapter.post_state({}, tomorrow - timedelta(seconds=1)) == "published"
-    assert ablog_adapter.post_state({}, tomorrow) == "scheduled"
-    assert ablog_adapter.post_state({"draft": "true"}, tomorrow - timedelta(days=9)) == "draft"
-    assert ablog_adapter.post_state({}, None) == "draft"
+    assert tomorrow.date() > posts.today() >= (tomorrow - timedelta(days=1)).date()
 
 
 # Drafts and scheduled posts ------------------------------------------------------------------
@@ -210,7 +222,8 @@ def test_check_says_which_posts_are_scheduled(hidden: Fixture) -> None:
     result = CliRunner().invoke(main, ["--root", str(hidden.build.src), "check", "--no-build"])
     assert f"blog/c-future.md: scheduled for {DUE}" in result.output.splitlines()
     assert "b-secret.md: scheduled" not in result.output  # a draft is not scheduled
-    notes = ablog_adapter.scheduled_notes(hidden.build.src, today=date(2099, 1, 5))
+    pages = read_sources(hidden.build.src, Folders())
+    notes = scheduled_notes(pages, on=date(2099, 1, 5))
     assert notes == []  # due today: published
 
 

@@ -16,19 +16,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-from ..blog.ablog_adapter import scheduled_notes
-from ..core import frontmatter
-from ..core.frontmatter import read_page
+from ..core import frontmatter, posts
+from ..core.pages import POST, Folders, Page, read_page
 from ..core.problems import ANSI, Problem, shown
-from ..core.schema import clean_post, is_draft, validate_project, validate_slug
 from .config import (
-    Folders,
     base_url_of,
     site_env,
     site_folders,
@@ -51,44 +48,33 @@ BUILD = "_config.yml"
 PROBED_HOSTS = ("pypi.org", "github.com", "readthedocs.org")
 
 
-def read_front_matter(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    """The front matter of a MyST file, read as the build reads it, and each top-level key's line.
-
-    Raises ValueError when there is no front matter or it cannot be read.
-    """
-    front = frontmatter.read(path.read_text(encoding="utf-8"))
-    if front is None:
-        raise ValueError("no front matter: start the file with a '---' line")
-    return front.data, front.lines
-
-
-def _project(slug: str) -> frontmatter.Schema:
-    def schema(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        return meta, validate_slug(slug) + validate_project(meta)
-
-    return schema
+def read_sources(root: Path, folders: Folders) -> dict[str, Page]:
+    """Every post and project page, by its path relative to ``root``, read as the build reads it."""
+    posts_found = [p for p in (root / folders.blog).glob("*") if p.suffix in (".md", ".ipynb")]
+    projects = [p for p in (root / folders.projects).glob("*.md") if p.name != "index.md"]
+    names = [p.relative_to(root).as_posix() for p in sorted(posts_found) + sorted(projects)]
+    return {
+        name: read_page(name, (root / name).read_text(encoding="utf-8"), folders) for name in names
+    }
 
 
-def _posts(root: Path, folders: Folders) -> list[Path]:
-    posts = (root / folders.blog).glob("*")
-    return sorted(p for p in posts if p.suffix in (".md", ".ipynb"))
-
-
-def front_matter_problems(root: Path, folders: Folders | None = None) -> list[Problem]:
+def front_matter_problems(
+    root: Path, folders: Folders | None = None, pages: dict[str, Page] | None = None
+) -> list[Problem]:
     """Front-matter problems of every post and project page, as the build finds them."""
-    folders = folders or site_folders(root)
-    pages = [(path, clean_post, True) for path in _posts(root, folders)]
-    pages += [
-        (path, _project(path.stem), False)
-        for path in sorted((root / folders.projects).glob("*.md"))
-        if path.name != "index.md"
+    pages = pages if pages is not None else read_sources(root, folders or site_folders(root))
+    return [
+        Problem(name, line, message)
+        for name, page in pages.items()
+        for line, message in page.problems
     ]
-    problems = []
-    for path, schema, in_blog in pages:
-        name = path.relative_to(root).as_posix()
-        page = read_page(name, path.read_text(encoding="utf-8"), schema, in_blog)
-        problems += [Problem(name, line, message) for line, message in page.problems]
-    return problems
+
+
+def scheduled_notes(pages: dict[str, Page], on: date | None = None) -> list[str]:
+    """``blog/x.md: scheduled for 2027-01-05`` for each post dated after ``on`` (today)."""
+    on = on or posts.today()
+    notes = (posts.scheduled_note(name, page.meta, on) for name, page in pages.items())
+    return [note for note in notes if note]
 
 
 def config_problems(root: Path) -> list[Problem]:
@@ -142,7 +128,11 @@ def feed_problems(
     if feed.bozo:
         return [Problem(name, 1, f"the feed does not parse: {feed.bozo_exception}")]
     lines = feed_path.read_text(encoding="utf-8").splitlines()
-    drafts = {path.stem for path in _posts(root, folders) if _is_draft(path)}
+    drafts = {
+        Path(name).stem
+        for name, page in read_sources(root, folders).items()
+        if page.kind == POST and posts.is_draft(page.meta)
+    }
     problems = []
     for entry in feed.entries:
         link, title = entry.get("link", ""), entry.get("title", "").strip()
@@ -171,14 +161,6 @@ def feed_problems(
                 )
         problems += [Problem(name, line, message) for message in messages]
     return problems
-
-
-def _is_draft(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return is_draft(read_page(path.name, text).meta)
 
 
 def _answers(host: str, timeout: float) -> bool:
@@ -257,8 +239,9 @@ def check_site(
     if problems := config_problems(root):  # nothing builds without a readable configuration
         return problems
     folders = site_folders(root)
-    problems = front_matter_problems(root, folders)
-    for note in scheduled_notes(root, folders.blog):  # information, not a problem
+    pages = read_sources(root, folders)
+    problems = front_matter_problems(root, folders, pages)
+    for note in scheduled_notes(pages):  # information, not a problem
         say(note)
     built = True
     if build:

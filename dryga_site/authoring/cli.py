@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
-from ..core.schema import DOMAINS, KINDS, validate_project, with_defaults
+from ..core.fields import slugify
+from ..core.projects import DOMAINS, KINDS, validate_project, with_defaults
 from .check import check_site
 from .config import site_folders
-from .new import next_order, notebook_post, post_text, project_text, slugify
+from .new import next_order, notebook_post, post_text, project_text
 
 
 def find_root(start: Path) -> Path:

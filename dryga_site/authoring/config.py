@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from ..core.pages import Folders
 
 #: The flags of the publishing build: any warning fails it, and every one is reported.
 STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
@@ -30,14 +31,6 @@ CONFDIR_PATHS = ("templates_path", "html_static_path", "html_extra_path", "bibte
 CONFDIR_FILES = ("html_favicon", "html_logo", "external_toc_path")
 #: Defaults of the folder settings, as the extensions registering them have them.
 DEFAULT_FOLDERS = {"blog_path": "blog", "projects_dir": "projects"}
-
-
-@dataclass(frozen=True)
-class Folders:
-    """Where the site keeps its posts and its project pages, relative to its root."""
-
-    blog: str
-    projects: str
 
 
 def site_folders(root: Path) -> Folders:

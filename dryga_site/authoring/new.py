@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
-from ..core.schema import POST_DESCRIPTION_PLACEHOLDER
-from .check import read_front_matter
-
-
-def slugify(text: str) -> str:
-    """A file name for a title: lowercase ASCII words joined by hyphens."""
-    text = re.sub(r"['’]", "", text)
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+from ..core import frontmatter
+from ..core.posts import POST_DESCRIPTION_PLACEHOLDER
 
 
 def _yaml_list(items: list[str]) -> str:
@@ -132,9 +123,10 @@ def next_order(projects: Path) -> int:
     orders = [0]
     for path in projects.glob("*.md"):
         try:
-            order = read_front_matter(path)[0].get("order")
-        except ValueError:
+            front = frontmatter.read(path.read_text(encoding="utf-8"))
+        except (frontmatter.FrontMatterError, OSError, UnicodeDecodeError):
             continue
-        if isinstance(order, int):
+        order = front.data.get("order") if front else None
+        if isinstance(order, int) and not isinstance(order, bool):
             orders.append(order)
     return max(orders) + 1

@@ -19,7 +19,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxRole
 
-from ..core import frontmatter
+from ..core import posts
 from ..extension.errors import author_error
 from ..extension.shared import FillPlaceholders
 from ..extension.state import store
@@ -111,7 +111,7 @@ class RenderBacklinks(FillPlaceholders):
         para = nodes.paragraph("", "", nodes.reference("", title, refuri=uri, internal=True))
         date = _date(self.env, docname)
         if date is not None:
-            approximate = frontmatter.flag(self.env.metadata[docname], "date_approximate")
+            approximate = posts.flag(self.env.metadata[docname], "date_approximate")
             fmt = getattr(self.config, "post_date_format", "%Y-%m-%d")
             when = str(date.year) if approximate else date.strftime(fmt)
             para += [nodes.Text(" "), nodes.inline("", when, classes=["site-backlink-date"])]

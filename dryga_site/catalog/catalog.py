@@ -1,8 +1,9 @@
 """The project catalog, rendered from the front matter of the pages in ``projects/``.
 
-- Reading a project page checks its front matter against :mod:`dryga_site.schema` and keeps
-  it in the environment. A page with mistakes is reported (one line per mistake) and read as
-  a bare title, so nothing else about it can add a second, confusing message.
+- A project page's front matter is checked against :mod:`dryga_site.core.projects` when it is
+  read (``extension/sources.py``), and kept in the environment here. A page with mistakes is
+  reported (one line per mistake) and read as a bare title, so nothing else about it can add
+  a second, confusing message.
 - Each valid project page gets a metadata panel under its title.
 - ``project-catalog`` (the catalog page) and ``featured-projects`` (the home page) leave a
   placeholder that is filled at write time, when every project has been read, with
@@ -24,10 +25,11 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.shared import create_component
 
-from ..core import frontmatter
-from ..core.schema import DOMAINS, KINDS, validate_project, validate_slug, with_defaults
-from ..extension.errors import author_error, has_errors
+from ..core.pages import PROJECT
+from ..core.projects import DOMAINS, KINDS
+from ..extension.errors import author_error
 from ..extension.shared import FillPlaceholders
+from ..extension.sources import checked_page
 from ..extension.state import store
 
 #: The catalog's static file (the filter script), shipped by the event table.
@@ -67,7 +69,7 @@ def exclude_duplicates(app: Sphinx, config: Config) -> None:
 
 
 def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Check a project page's front matter and keep it in the environment."""
+    """Keep a valid project page's front matter in the environment; one file per slug."""
     slug = project_slug(app.config, docname)
     if slug is None:
         return
@@ -86,19 +88,9 @@ def read_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
     if path.suffix != ".md":
         author_error(env, docname, f"project pages are MyST Markdown: rename to {slug}.md")
         return
-    if has_errors(env, docname):
-        return  # its front matter is not YAML: reported once by frontmatter.py
-    front = frontmatter.read(source[0])
-    meta = front.data if front else {}
-    messages = validate_slug(slug) + validate_project(meta)
-    for message in messages:
-        line = front.lines.get(frontmatter.key_of(message), 1) if front else 1
-        author_error(env, docname, message, line=line)
-    if messages:
-        title = meta.get("title")
-        source[0] = f"# {title if isinstance(title, str) and title.strip() else slug}\n"
-        return
-    store(env).projects[docname] = {"slug": slug, **with_defaults(meta)}
+    page = checked_page(env)  # checked against the project schema, and reported, already
+    if page is not None and page.kind == PROJECT and not page.problems:
+        store(env).projects[docname] = page.meta
 
 
 def check_titles(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -297,8 +289,7 @@ def add_filter_script(
 
 
 def setup(app: Sphinx) -> None:
-    """Register the projects folder setting and the catalog directives."""
-    app.add_config_value("projects_dir", "projects", "env", types=[str])
+    """Register the catalog directives."""
     app.add_node(project_catalog)
     app.add_directive("project-catalog", ProjectCatalog)
     app.add_directive("featured-projects", ProjectCatalog)

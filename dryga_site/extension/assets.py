@@ -190,8 +190,3 @@ def check_rules(app: Sphinx, config: Config) -> None:
     for pattern in config.site_page_assets.values():
         if pattern is not None:
             re.compile(pattern)
-
-
-def setup(app: Sphinx) -> None:
-    """Register the asset rules."""
-    app.add_config_value("site_page_assets", DEFAULT_PAGE_ASSETS, "html", types=[dict])

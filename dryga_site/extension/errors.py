@@ -100,11 +100,6 @@ class WarningLog(std_logging.Handler):
             self.docnames.add(docname)
 
 
-def has_errors(env: BuildEnvironment, docname: str) -> bool:
-    """Whether ``docname`` was already reported in this read (later checks can skip it)."""
-    return docname in store(env).errors
-
-
 def reread_failed(app: Sphinx, env: BuildEnvironment, *changes: set[str]) -> list[str]:
     """Read documents with mistakes or warnings again, so an unchanged one still fails."""
     previous = WarningLog.of(app).previous()
@@ -122,8 +117,3 @@ def fail_build(app: Sphinx, exception: Exception | None) -> None:
         return
     if store(app.env).errors or (app.config.site_fail_on_warning and warnings.count):
         app.statuscode = 1
-
-
-def setup(app: Sphinx) -> None:
-    """Register the setting that makes any warning fail the build."""
-    app.add_config_value("site_fail_on_warning", True, "", bool)

@@ -1,9 +1,13 @@
-"""What several features share: static files shipped with the HTML, placeholders filled at
-write time, and the mark that keeps part of a post out of its feed entry."""
+"""What several features share: the site's settings, static files shipped with the HTML,
+placeholders filled at write time, and the mark that keeps part of a post out of its feed
+entry."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +16,56 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from .assets import DEFAULT_PAGE_ASSETS
+
 #: A node attribute: set it true on a part of a post the feed leaves out (e.g. a list that
 #: only makes sense on the page). HTML writers ignore unknown attributes.
 NOT_IN_FEED = "site_not_in_feed"
+
+
+def _setting(default: Any, rebuild: str, **kwargs: Any) -> Any:
+    """A setting, and what Sphinx rebuilds when it changes ("env", "html" or "")."""
+    if isinstance(default, dict):
+        kwargs["default_factory"] = lambda: dict(default)
+    else:
+        kwargs["default"] = default
+    return field(metadata={"rebuild": rebuild}, **kwargs)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The site's own settings (``sphinx: config:`` in ``_config.yml``), with their defaults."""
+
+    #: The folder of the project pages (the blog's is ablog's ``blog_path``).
+    projects_dir: str = _setting("projects", "env")
+    #: List drafts as if they were published (the preview sets it).
+    blog_show_drafts: bool = _setting(False, "env")
+    #: Any warning fails the build, not only author errors.
+    site_fail_on_warning: bool = _setting(True, "")
+    #: Asset file name (or its start) -> pattern of the page's HTML that needs it
+    #: (``extension/assets.py``).
+    site_page_assets: dict[str, str | None] = _setting(DEFAULT_PAGE_ASSETS, "html")
+    #: Where the Pyodide package for the run controls is installed.
+    site_runtime_dir: str = _setting("node_modules/pyodide", "html")
+    #: Set by the build: a digest of the runtime and controls; a change rewrites every page.
+    site_runtime_stamp: str = _setting("", "html")
+
+    @classmethod
+    def register(cls, app: Sphinx) -> None:
+        """Register every setting with Sphinx."""
+        for setting in dataclasses.fields(cls):
+            default = getattr(cls(), setting.name)
+            app.add_config_value(setting.name, default, setting.metadata["rebuild"])
+
+    @classmethod
+    def of(cls, config: Config) -> SiteConfig:
+        """The settings of a build."""
+        return cls(**{s.name: config[s.name] for s in dataclasses.fields(cls)})
+
+
+def digest(*parts: Any) -> str:
+    """A short fingerprint of ``parts`` (their ``repr``), to tell whether anything changed."""
+    return hashlib.sha1(repr(parts).encode()).hexdigest()
 
 
 def ship_static(app: Sphinx, config: Config, folders: Sequence[Path]) -> None:

@@ -50,11 +50,11 @@ class SiteState:
     #: The newest modification time of a static file at the last build (see assets.py).
     static_stamp: int | None = None
     #: docname -> each post's state ("published", "draft", "scheduled"), the day a scheduled
-    #: post is due, and its excerpt's digest (see ablog_adapter.py).
+    #: post is due, and its excerpt's digest (see blog/visibility.py).
     blog_posts: dict[str, dict[str, Any]] = _per_document()
-    #: docname -> the page's cross-references, (kind, target, line) (see ablog_adapter.py).
+    #: docname -> the page's cross-references, (kind, target, line) (see blog/visibility.py).
     blog_links: dict[str, list[tuple[str, str, int]]] = _per_document()
-    #: docname -> True for the pages with a post list (see ablog_adapter.py).
+    #: docname -> True for the pages with a post list (see blog/visibility.py).
     blog_postlists: dict[str, bool] = _per_document()
     #: A digest of what post lists can show of the listed posts, at the last build.
     blog_listed: str = ""

@@ -3,7 +3,6 @@ as ``<page>.ipynb`` next to it."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import nbformat
 from sphinx.application import Sphinx
 
-from .sandbox import machine_paths, neutral, run_record
+from .sandbox import run_record
 
 KEPT_METADATA = ("kernelspec", "language_info")
 
@@ -33,25 +32,15 @@ def add_run_context(
     }
 
 
-def _neutral_outputs(cell: nbformat.NotebookNode, rules: list) -> None:
-    """Rewrite the build machine's absolute paths in a code cell's text outputs."""
-    for output in cell.get("outputs", []):
-        fields = [(output, "text")] if "text" in output else []
-        fields += [(output.get("data", {}), mime) for mime in output.get("data", {})]
-        for holder, key in fields:
-            if isinstance(holder[key], str):
-                holder[key] = neutral(holder[key], rules)
-
-
 def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """Copy each executed notebook next to its page, without build-only metadata.
 
-    Outputs carry no machine paths, like the page's; a download whose post no longer ran is removed.
+    Outputs carry no machine paths, like the page's (``sandbox.FencedIOPub``); a download whose
+    post no longer ran is removed.
     """
     if exception is not None or app.builder.format != "html":
         return
     executed = Path(app.env.mystnb_config.output_folder)
-    rules = machine_paths(os.fspath(app.srcdir))
     published = set()
     for docname in sorted(app.env.found_docs):
         run = run_record(app.env, docname)
@@ -62,8 +51,6 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
             continue  # published from this run already
         notebook = nbformat.read(source, as_version=4)
-        for cell in notebook.cells:
-            _neutral_outputs(cell, rules)
         notebook.metadata = {
             k: notebook.metadata[k] for k in KEPT_METADATA if k in notebook.metadata
         }

@@ -15,7 +15,8 @@ from sphinx.environment import BuildEnvironment
 
 from ..core.problems import ANSI, shown
 from ..extension.errors import author_error
-from .sandbox import failure_report, run_record
+from .fence import failure_report
+from .sandbox import run_record
 
 
 def _is_traceback(node: nodes.Node) -> bool:

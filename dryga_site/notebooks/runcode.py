@@ -171,13 +171,3 @@ def note_runtime(app: Sphinx, config: Config) -> None:
     digest = hashlib.sha256(CONTROLS.read_bytes())
     digest.update((folder / "pyodide-lock.json").read_bytes())
     config.site_runtime_stamp = digest.hexdigest()[:16]
-
-
-def setup(app: Sphinx) -> None:
-    """Register where the runtime is installed, and the stamp that rewrites pages when it changes.
-
-    Its handlers (``note_runtime``, ``add_controls``, ``copy_runtime``) are connected in the
-    package's event table.
-    """
-    app.add_config_value("site_runtime_dir", "node_modules/pyodide", "html", types=[str])
-    app.add_config_value("site_runtime_stamp", "", "html", types=[str])
