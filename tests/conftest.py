@@ -13,48 +13,7 @@ from pathlib import Path
 import pytest
 
 from dryga_site.authoring.serve import serving
-from helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    IGNORED,
-    JUPYTER_BOOK,
-    NOTEBOOK_FRONT_MATTER,
-    OFFLINE,
-    ROOT,
-    STRICT,
-    Build,
-    copy_site,
-    front_matter,
-    jupyter_book,
-    log_problems,
-    offline_env,
-    small_site,
-    soup,
-    sphinx_app,
-    tree_hashes,
-)
-
-#: What the test modules import from here (kept for them; the definitions are in helpers.py).
-__all__ = [
-    "ROOT",
-    "STRICT",
-    "CHROMIUM",
-    "CHROMIUM_ARGS",
-    "JUPYTER_BOOK",
-    "NOTEBOOK_FRONT_MATTER",
-    "IGNORED",
-    "OFFLINE",
-    "soup",
-    "front_matter",
-    "offline_env",
-    "tree_hashes",
-    "Build",
-    "copy_site",
-    "small_site",
-    "sphinx_app",
-    "jupyter_book",
-    "log_problems",
-]
+from helpers import CHROMIUM, CHROMIUM_ARGS, Build, copy_site, jupyter_book
 
 
 @pytest.fixture(scope="session")

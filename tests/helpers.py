@@ -52,6 +52,20 @@ NOTEBOOK_CACHE = Path("_build", ".jupyter_cache")
 
 
 OFFLINE = Path(__file__).resolve().parent / "offline"
+NODE_MODULES = ROOT / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VIEWPORTS = {"desktop": (1350, 940), "phone": (390, 844)}
+NPM_CI = "run `CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci` at the repo top"
+
+
+def missing_tool(what: str, fix: str = NPM_CI) -> None:
+    """Skip a test whose tool is not installed; under CI=true, fail it."""
+    import pytest
+
+    message = f"{what} is missing: {fix}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -168,3 +182,57 @@ def sphinx_app(src: Path) -> Any:
     # ablog keeps one blog per process (a class-level shared state); a new app needs a new one.
     ablog.blog.Blog._dict.clear()
     return SphinxTestApp("html", srcdir=src, freshenv=True)
+
+
+def post(
+    title: str, front: str, body: str = "", *, notebook: bool = True, lead: bool = True
+) -> str:
+    """A post's text: its front matter (``front``: more lines of it), a lead and ``body``.
+
+    With ``notebook``, a MyST text notebook whose code cells run; without ``lead``, the body
+    follows the front matter directly.
+    """
+    notebook_lines = NOTEBOOK_FRONT_MATTER if notebook else ""
+    lead_line = f"The lead paragraph of {title}.\n" if lead else ""
+    return f"---\ntitle: {title}\nblogpost: true\n{front}{notebook_lines}---\n\n{lead_line}{body}"
+
+
+def project(title: str, **fields: object) -> str:
+    """A project page's text: valid front matter (``fields`` replace the defaults) and a line."""
+    meta = {
+        "title": title,
+        "tagline": f"{title} in one line",
+        "kind": "product",
+        "domains": ["payments"],
+        "stack": [],
+        "role": "",
+        "links": [],
+        "featured": False,
+        "order": 1,
+        **fields,
+    }
+    return f"---\n{yaml.safe_dump(meta, sort_keys=False)}---\n\n## What it is\n\nA project.\n"
+
+
+def cell(source: str) -> str:
+    """A code cell of a MyST text notebook."""
+    return f"\n```{{code-cell}} ipython3\n{source}\n```\n"
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A fixture site's build and the posts it was built from."""
+
+    build: Build
+    sources: dict[str, str]
+
+
+def fixture_site(root: Path, posts: dict[str, str], *strict: str) -> Fixture:
+    """A site with the real configuration and templates, a home page and ``posts``.
+
+    Without ``strict`` it is a plain build: only the site's own author errors can fail it.
+    """
+    pages = {"index.md": "# Home\n\n```{postlist} 3\n```\n"}
+    pages.update({f"blog/{slug}.md": text for slug, text in posts.items()})
+    small_site(root, pages, [{"glob": "blog/*"}])
+    return Fixture(jupyter_book(root, strict=bool(strict)), posts)

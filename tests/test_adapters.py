@@ -13,7 +13,7 @@ from pathlib import Path
 import pydata_sphinx_theme
 import sphinx
 
-from conftest import ROOT, small_site, soup, sphinx_app
+from helpers import ROOT, small_site, soup, sphinx_app
 
 ADAPTERS = (ROOT / "_templates" / "adapters.html").read_text(encoding="utf-8")
 THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"

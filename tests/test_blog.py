@@ -8,7 +8,6 @@ an endless cell, impossible dates) and one that must pass strictly (an unquoted 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
-from conftest import (
-    NOTEBOOK_FRONT_MATTER,
-    ROOT,
-    Build,
-    front_matter,
-    jupyter_book,
-    small_site,
-    soup,
-)
+from helpers import ROOT, Fixture, cell, fixture_site, front_matter, jupyter_book, post, soup
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
 #: The posts newest first: by year, and within a year in the order the old site listed them.
@@ -235,44 +226,12 @@ def test_downloaded_notebook_reproduces_the_page_in_a_fresh_kernel(
     assert " ".join(shipped_outputs).split() == " ".join(p.get_text() for p in page).split()
 
     fresh = nbformat.from_dict(shipped)
-    for cell in fresh.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
+    for code in fresh.cells:
+        if code.cell_type == "code":
+            code.outputs = []
     client = NotebookClient(fresh, timeout=60, resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     assert [text_outputs(c) for c in fresh.cells if c.cell_type == "code"] == shipped_outputs
-
-
-# Small fixture sites --------------------------------------------------------------------------
-
-
-def post(title: str, front: str, body: str = "", *, notebook: bool = True) -> str:
-    notebook_lines = NOTEBOOK_FRONT_MATTER if notebook else ""
-    return (
-        f"---\ntitle: {title}\nblogpost: true\n{front}{notebook_lines}---\n\n"
-        f"The lead paragraph of {title}.\n{body}"
-    )
-
-
-def cell(source: str) -> str:
-    return f"\n```{{code-cell}} ipython3\n{source}\n```\n"
-
-
-@dataclass(frozen=True)
-class Fixture:
-    build: Build
-    sources: dict[str, str]
-
-
-def fixture_site(root: Path, posts: dict[str, str], *strict: str) -> Fixture:
-    """A site with the real configuration and templates, a home page and ``posts``.
-
-    Without ``strict`` it is a plain build: only the site's own author errors can fail it.
-    """
-    pages = {"index.md": "# Home\n\n```{postlist} 3\n```\n"}
-    pages.update({f"blog/{slug}.md": text for slug, text in posts.items()})
-    small_site(root, pages, [{"glob": "blog/*"}])
-    return Fixture(jupyter_book(root, strict=bool(strict)), posts)
 
 
 @pytest.fixture(scope="module")

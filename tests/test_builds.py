@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (
+from helpers import (
     JUPYTER_BOOK,
     NOTEBOOK_FRONT_MATTER,
     STRICT,

@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, front_matter, jupyter_book, small_site, soup, sphinx_app
 from dryga_site.core.projects import validate_project
+from helpers import ROOT, front_matter, jupyter_book, project, small_site, soup, sphinx_app
 
 PROJECT_FILES = sorted(p for p in (ROOT / "projects").glob("*.md") if p.stem != "index")
 
@@ -272,22 +271,6 @@ def test_schema_names_the_field_and_what_is_allowed(change: dict, expected: str)
 # ---------------------------------------------------------------- small fixture sites
 
 
-def project_page(title: str, **fields: object) -> str:
-    meta = {
-        "title": title,
-        "tagline": f"{title} in one line",
-        "kind": "product",
-        "domains": ["payments"],
-        "stack": [],
-        "role": "",
-        "links": [],
-        "featured": False,
-        "order": 1,
-        **fields,
-    }
-    return f"---\n{yaml.safe_dump(meta, sort_keys=False)}---\n\n## What it is\n\nA project.\n"
-
-
 def post_page(title: str, date: str, body: str) -> str:
     return f'---\ntitle: "{title}"\ndate: "{date}"\n---\n\n{body}\n'
 
@@ -314,24 +297,22 @@ NOTEBOOK = json.dumps(
     }
 )
 BAD_PAGES = {
-    "projects/unknown-key.md": project_page("Unknown key", colour="red"),
-    "projects/bad-kind.md": project_page("Bad kind", kind="library"),
-    "projects/bad-domain.md": project_page("Bad domain", domains=["fintech"]),
-    "projects/no-tagline.md": project_page("No tagline").replace(
+    "projects/unknown-key.md": project("Unknown key", colour="red"),
+    "projects/bad-kind.md": project("Bad kind", kind="library"),
+    "projects/bad-domain.md": project("Bad domain", domains=["fintech"]),
+    "projects/no-tagline.md": project("No tagline").replace(
         "tagline: No tagline in one line\n", ""
     ),
-    "projects/ftp-link.md": project_page(
+    "projects/ftp-link.md": project(
         "FTP link", links=[{"name": "Files", "url": "ftp://example.com/x"}]
     ),
     "projects/broken-yaml.md": "---\ntitle: Broken\ntagline: Sagas: the pattern\n---\n\n## What\n",
     "projects/bad-alias.md": "---\ntitle: *name\n---\n\n## What\n",
-    "projects/date-order.md": project_page("Date order").replace(
-        "order: 1\n", "order: 2018-13-45\n"
-    ),
-    "projects/dup.md": project_page("Dup"),
+    "projects/date-order.md": project("Date order").replace("order: 1\n", "order: 2018-13-45\n"),
+    "projects/dup.md": project("Dup"),
     "projects/dup.ipynb": NOTEBOOK,
-    "projects/twin-a.md": project_page("Twin"),
-    "projects/twin-b.md": project_page("twin "),
+    "projects/twin-a.md": project("Twin"),
+    "projects/twin-b.md": project("twin "),
     "notes/post.md": post_page("A post", "2020-01-01", "About {project}`twinn-a`."),
 }
 #: file -> the one line its mistake must produce (after "<file>[:line]: ERROR: ").
@@ -378,10 +359,8 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
     src = catalog_site(
         tmp_path / "src",
         {
-            "projects/alpha.md": project_page(title, featured=True, order=2),
-            "projects/beta.md": project_page(
-                "Beta", kind="open-source", domains=["devtools"], order=1
-            ),
+            "projects/alpha.md": project(title, featured=True, order=2),
+            "projects/beta.md": project("Beta", kind="open-source", domains=["devtools"], order=1),
             "notes/old.md": post_page("Old note", "2019-05-01", "See {project}`alpha`."),
             "notes/new.md": post_page("New note", "2021-02-03", "See {project}`alpha`."),
         },
@@ -431,7 +410,7 @@ def test_small_site_escapes_text_and_follows_edits_in_incremental_builds(tmp_pat
 
 #: Projects whose catalog order, panels and lists of writing are known from their values alone.
 PROJECTS = {
-    "projects/alpha.md": project_page(
+    "projects/alpha.md": project(
         "Alpha",
         domains=["payments", "devtools"],
         stack=["Elixir", "PostgreSQL"],
@@ -439,11 +418,9 @@ PROJECTS = {
         links=[{"name": "Repository", "url": "https://example.com/alpha"}],
         order=2,
     ),
-    "projects/beta.md": project_page(
-        "Beta", kind="open-source", domains=[], featured=True, order=5
-    ),
-    "projects/gamma.md": project_page("Gamma", kind="venture", domains=["security"], order=2),
-    "projects/delta.md": project_page("Delta", featured=True, order=1),
+    "projects/beta.md": project("Beta", kind="open-source", domains=[], featured=True, order=5),
+    "projects/gamma.md": project("Gamma", kind="venture", domains=["security"], order=2),
+    "projects/delta.md": project("Delta", featured=True, order=1),
     "notes/old.md": post_page("Old note", "2019-05-01", "See {project}`alpha`."),
     "notes/new.md": post_page(
         "New note", "2021-02-03", "See {project}`alpha` and {project}`beta`."

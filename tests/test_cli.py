@@ -23,7 +23,6 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from conftest import ROOT, Build, copy_site, offline_env, tree_hashes
 from dryga_site.authoring.check import (
     build_log_problems,
     feed_problems,
@@ -34,6 +33,7 @@ from dryga_site.authoring.links import check_links
 from dryga_site.core import frontmatter
 from dryga_site.core.posts import POST_DESCRIPTION_PLACEHOLDER
 from dryga_site.core.projects import KINDS, validate_project
+from helpers import ROOT, Build, copy_site, offline_env, tree_hashes
 
 DRAFT_TITLE = "A draft in progress"
 DRAFT = "blog/a-draft-in-progress"

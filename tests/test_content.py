@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, front_matter, soup
 from dryga_site.core import frontmatter
+from helpers import ROOT, front_matter, soup
 
 #: The brief sits beside the repository (a git worktree may sit a folder deeper).
 BRIEF = next(

@@ -12,8 +12,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import Build, jupyter_book, small_site, tree_hashes
-from test_blog import cell, post
+from helpers import Build, cell, jupyter_book, post, small_site, tree_hashes
 
 TOKEN = "fake-token-8c1f0e9a"
 SLEEPER = "import subprocess\nsubprocess.Popen(['sleep', '3600'], start_new_session=True).pid"

@@ -15,8 +15,17 @@ from pathlib import Path
 import pytest
 
 from dryga_site.authoring.serve import serving
-from helpers import Build, jupyter_book, small_site, soup, tree_hashes
-from test_quality import AXE, VIEWPORTS, _missing
+from helpers import (
+    AXE,
+    VIEWPORTS,
+    Build,
+    jupyter_book,
+    missing_tool,
+    post,
+    small_site,
+    soup,
+    tree_hashes,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "features"
 POSTS = {"notebook-features": "md", "jupyter-features": "ipynb"}
@@ -38,7 +47,7 @@ def html(features: Build) -> Path:
     return features.html
 
 
-def post(html: Path, slug: str):
+def page_of(html: Path, slug: str):
     return soup(html / "blog" / f"{slug}.html")
 
 
@@ -49,7 +58,7 @@ def test_the_strict_build_is_clean(features: Build) -> None:
 
 @pytest.mark.parametrize("slug", POSTS)
 def test_math_is_mathml_with_numbered_equations_and_working_links(html: Path, slug: str) -> None:
-    page = post(html, slug)
+    page = page_of(html, slug)
     article = page.select_one("article")
     assert article.select("p math:not([display])"), "inline math in the prose"
     assert "$" not in article.get_text(), "no TeX left as raw text"
@@ -76,7 +85,7 @@ def test_no_page_loads_a_math_engine(html: Path) -> None:
 
 @pytest.mark.parametrize("slug", POSTS)
 def test_cited_works_are_listed_at_the_end_of_the_post(html: Path, slug: str) -> None:
-    page = post(html, slug)
+    page = page_of(html, slug)
     article = page.select_one("article")
     references = article.select("section.site-references")
     assert len(references) == 1 and references[0].select_one("h2").get_text() == "References#"
@@ -106,7 +115,7 @@ def test_the_feed_carries_the_citation_mark_but_not_the_list(html: Path) -> None
     ],
 )
 def test_numbered_figures_and_glued_values(html: Path, slug: str, figure: str, value: str) -> None:
-    page = post(html, slug)
+    page = page_of(html, slug)
     link = page.select_one(f'article a[href="#{figure}"]')
     assert link.get_text() == "Fig. 1"
     shown = page.find(id=figure)
@@ -182,7 +191,7 @@ def test_axe_finds_no_violations_on_the_feature_posts(
     browser, fixture_server: str, width: str, mode: str
 ) -> None:
     if not AXE.is_file():
-        _missing("axe-core")
+        missing_tool("axe-core")
     w, h = VIEWPORTS[width]
     context = browser.new_context(viewport={"width": w, "height": h}, color_scheme=mode)
     page = context.new_page()
@@ -202,10 +211,8 @@ def test_axe_finds_no_violations_on_the_feature_posts(
 
 
 def mistaken_post(title: str, body: str) -> str:
-    return (
-        f'---\ntitle: "{title}"\nblogpost: true\ndate: "2020-01-04"\ntags: [testing]\n'
-        f"author: Andrew Dryga\n---\n\n{body}"
-    )
+    front = 'date: "2020-01-04"\ntags: [testing]\nauthor: Andrew Dryga\n'
+    return post(title, front, body, notebook=False, lead=False)
 
 
 #: Page -> (its text, the text on the line at fault, the start of the message).

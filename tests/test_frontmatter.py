@@ -19,13 +19,13 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from conftest import Build, jupyter_book, small_site, soup, tree_hashes
 from dryga_site.authoring.check import front_matter_problems
 from dryga_site.authoring.cli import main, notebook_post
 from dryga_site.core import frontmatter
 from dryga_site.core.frontmatter import FrontMatterError, read
 from dryga_site.core.pages import read_page
 from dryga_site.core.projects import validate_project, validate_slug
+from helpers import Build, jupyter_book, small_site, soup, tree_hashes
 
 GOOD = 'title: "A post"\nblogpost: true\ndate: "2021-03-04"\ntags: [elixir]\n'
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -25,7 +25,6 @@ from docutils import nodes
 from docutils.utils import new_document
 from sphinx.events import EventManager
 
-from conftest import ROOT, Build, jupyter_book, small_site, soup
 from dryga_site.authoring.check import read_sources, scheduled_notes
 from dryga_site.authoring.cli import main
 from dryga_site.authoring.new import notebook_post as notebook_text
@@ -34,7 +33,7 @@ from dryga_site.blog.listings import feed_copy
 from dryga_site.core import posts
 from dryga_site.core.pages import Folders
 from dryga_site.extension.shared import NOT_IN_FEED
-from test_blog import Fixture, fixture_site, post
+from helpers import ROOT, Build, Fixture, fixture_site, jupyter_book, post, small_site, soup
 
 DUE = "2099-01-05"
 #: The fixture's published posts; the .ipynb one is listed like the others.

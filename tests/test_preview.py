@@ -18,8 +18,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import NOTEBOOK_FRONT_MATTER, small_site, tree_hashes
 from dryga_site.authoring.preview import PreviewBuilder
+from helpers import NOTEBOOK_FRONT_MATTER, small_site, tree_hashes
 
 CHAPTERS = [
     {"file": "projects/index", "sections": [{"glob": "projects/*"}]},

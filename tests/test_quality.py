@@ -8,7 +8,6 @@ locally and fail under CI=true.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,25 +16,12 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from conftest import ROOT
 from dryga_site.authoring.serve import built_pages, template_pages
+from helpers import AXE, NODE_MODULES, VIEWPORTS, missing_tool
 
-NODE_MODULES = ROOT / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 MAX_BYTES = 120 * 1024  # transferred on a first load, text gzipped
 MAX_REQUESTS = 15
-VIEWPORTS = {"desktop": (1350, 940), "phone": (390, 844)}
-
-
-NPM_CI = "run `CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci` at the repo top"
-
-
-def _missing(what: str, fix: str = NPM_CI) -> None:
-    message = f"{what} is missing: {fix}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +120,7 @@ def test_no_page_fetches_font_awesome_or_bootstrap_js(first_loads: dict) -> None
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.is_file():
-        _missing("axe-core")
+        missing_tool("axe-core")
     return AXE.read_text(encoding="utf-8")
 
 
@@ -164,10 +150,10 @@ def test_axe_finds_no_violations(browser, server, templates, axe_source, width, 
 
 def test_nu_html_checker_finds_no_errors(html: Path) -> None:
     if not VNU.is_file():
-        _missing("vnu-jar")
+        missing_tool("vnu-jar")
     java = shutil.which("java")
     if java is None:
-        _missing("Java", "apt-get install -y default-jre-headless")
+        missing_tool("Java", "apt-get install -y default-jre-headless")
     pages = [str(html / p) for p in built_pages(html)]
     proc = subprocess.run(
         [java, "-jar", str(VNU), "--errors-only", "--format", "json", *pages],

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, Build, copy_site
+from helpers import ROOT, Build, copy_site
 
 CANONICAL = "https://example-docs.readthedocs.io/en/latest/"
 

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, jupyter_book, small_site, soup
 from dryga_site.authoring.serve import serving
 from dryga_site.notebooks import runcode
-from test_blog import cell, post
-from test_quality import AXE, _missing
+from helpers import AXE, ROOT, cell, jupyter_book, missing_tool, post, small_site, soup
 
 PYODIDE = ROOT / "node_modules" / "pyodide"
 SAGE = "blog/introducing-sage.html"
@@ -29,7 +27,7 @@ COLD = 180_000  # ms: generous, for a busy machine; scripts/bench.py reports the
 @pytest.fixture(scope="session")
 def pyodide() -> Path:
     if not (PYODIDE / "pyodide.asm.wasm").is_file():
-        _missing("Pyodide")
+        missing_tool("Pyodide")
     return PYODIDE
 
 
@@ -214,7 +212,7 @@ def test_an_exception_is_shown_and_the_page_still_works(live) -> None:
     assert "pyodide" not in output, "the traceback is the reader's code only"
     assert "Raised an error" in cell_at(live, 5).locator(".runcode-status").inner_text()
     if not AXE.is_file():
-        _missing("axe-core")
+        missing_tool("axe-core")
     live.add_script_tag(path=AXE)
     result = live.evaluate("axe.run(document, {resultTypes: ['violations']})")
     assert [v["id"] for v in result["violations"]] == []

@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlparse
 
 import yaml
 
-from conftest import ROOT, Build, jupyter_book, log_problems, small_site, soup
+from helpers import ROOT, Build, jupyter_book, log_problems, small_site, soup
 
 BASE_URL = "https://andrewdryga.readthedocs.io/"
 
