@@ -14,7 +14,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from .blog import ablog_adapter, listings, visibility
+from .blog import ablog_adapter, listings, series, visibility
 from .catalog import backlinks, catalog
 from .extension import assets, errors, seo, shared, sitemap, sources, state, toc
 from .notebooks import (
@@ -100,13 +100,16 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("doctree-read", citations.add_reference_list, BEFORE_COLLECTORS),
         ("doctree-read", backlinks.add_placeholder, DEFAULT),
         ("doctree-read", visibility.record_post, AFTER_ABLOG),
+        ("doctree-read", series.record_series, AFTER_ABLOG),
         # Once every page is read
         ("env-get-updated", numbering.number_per_page, LAST),
         ("env-updated", catalog.check_titles, DEFAULT),
         ("env-updated", backlinks.rewrite_stale, DEFAULT),
         ("env-updated", visibility.after_reading, DEFAULT),
+        ("env-updated", series.collect_series, DEFAULT),  # needs the hidden posts
         # Writing the pages
         ("html-collect-pages", pages.collect, IN_ABLOGS_PLACE),
+        ("html-collect-pages", series.series_pages, IN_ABLOGS_PLACE),
         ("html-collect-pages", visibility.keep_hidden_posts_out_of_search, DEFAULT),
         ("warn-missing-reference", texmath.report_missing_equation, DEFAULT),
         ("doctree-resolved", seo.root_relative_not_found_links, DEFAULT),
@@ -119,6 +122,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("html-page-context", runcode.add_controls, DEFAULT),  # needs the run context
         ("html-page-context", pages.add_excerpt_helper, DEFAULT),
         ("html-page-context", visibility.hide_hidden_relations, DEFAULT),
+        ("html-page-context", series.add_series, DEFAULT),
         ("html-page-context", assets.prune_assets, LAST),
         # After the build
         ("build-finished", sitemap.list_every_document, BEFORE_SITEMAP),

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..core import frontmatter, posts
+from ..core import frontmatter, posts, series
 from ..core.pages import POST, Folders, Page, read_page
 from ..core.problems import ANSI, Problem, shown
 from .config import (
@@ -75,6 +75,27 @@ def scheduled_notes(pages: dict[str, Page], on: date | None = None) -> list[str]
     on = on or posts.today()
     notes = (posts.scheduled_note(name, page.meta, on) for name, page in pages.items())
     return [note for note in notes if note]
+
+
+def series_problems(root: Path, pages: dict[str, Page], on: date | None = None) -> list[Problem]:
+    """A gap or a duplicate in the ``series_part`` numbers of each series' published parts."""
+    on = on or posts.today()
+    found: dict[str, list[series.Part]] = {}
+    for name, page in pages.items():
+        meta = page.meta
+        if (
+            page.kind != POST
+            or not meta.get("series")
+            or posts.state_of(meta, on) != posts.PUBLISHED
+        ):
+            continue
+        part = series.Part(name, str(meta.get("title", "")), None, meta.get("series_part"))
+        found.setdefault(series.slug(meta["series"]), []).append(part)
+    return [
+        Problem(name, _line_with(root / name, "series_part") or 1, message)
+        for parts in found.values()
+        for name, message in series.number_problems(parts)
+    ]
 
 
 def config_problems(root: Path) -> list[Problem]:
@@ -240,7 +261,7 @@ def check_site(
         return problems
     folders = site_folders(root)
     pages = read_sources(root, folders)
-    problems = front_matter_problems(root, folders, pages)
+    problems = front_matter_problems(root, folders, pages) + series_problems(root, pages)
     for note in scheduled_notes(pages):  # information, not a problem
         say(note)
     built = True

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .fields import SLUG, check_text, is_text, slugify
+from .series import check_series
 
 #: A post's front matter. Besides ``blogpost: true`` (what makes a page a post) and ``title``,
 #: every key is optional; other keys (ablog's, MyST's, Jupyter's) are left alone.
@@ -123,6 +124,8 @@ def clean_post(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if "tags" in meta:
         values["tags"], problems = post_tags(meta["tags"])
         messages += problems
+    for key in ("series", "series_part"):
+        reject(key, [m for m in check_series(meta) if m.startswith(f"{key}:")])
     if not is_draft(values) and values.get("description") == POST_DESCRIPTION_PLACEHOLDER:
         reject(
             "description", ["description: still the placeholder; sum the post up in one sentence"]

@@ -23,7 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 
 #: The version of what :class:`SiteState` holds; declared as the extension's ``env_version``.
-ENV_VERSION = 3
+ENV_VERSION = 4
 #: The environment attribute holding the state.
 ATTRIBUTE = "dryga_site"
 
@@ -64,6 +64,10 @@ class SiteState:
     blog_hidden: set[str] = field(default_factory=set)
     #: docname -> its previous and next page in the table of contents, hidden posts skipped.
     blog_relations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: docname -> the series a post belongs to and its ``series_part`` (see blog/series.py).
+    blog_series: dict[str, tuple[str, int | None]] = _per_document()
+    #: series slug -> its name and published parts, in order, as of the last read.
+    blog_series_parts: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
 
     def per_document(self) -> list[dict[str, Any]]:
         """The per-document maps."""
