@@ -129,3 +129,50 @@ def test_a_page_left_out_of_the_toc_is_not_built(tmp_path: Path) -> None:
         assert not {"stray.html", "notes/draft.html"} & built
     finally:
         app.cleanup()
+
+
+# Private parts of other extensions the site relies on, each marked PRIVATE: in dryga_site ----
+
+
+def test_sphinxcontrib_bibtex_still_collects_a_pages_cited_works_in_temp_data() -> None:
+    import inspect
+
+    from sphinxcontrib.bibtex import foot_roles
+
+    from dryga_site.notebooks.citations import FOOT_BIBLIOGRAPHY
+
+    assert f'temp_data["{FOOT_BIBLIOGRAPHY}"]' in inspect.getsource(foot_roles.FootCiteRole.run)
+
+
+def test_myst_nb_still_hands_out_the_dict_it_keeps_a_pages_scripts_in() -> None:
+    """notebooks/fence.py deletes the widget scripts from the dict get_js_files returns."""
+    from types import SimpleNamespace
+
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    kept = {"ipywidgets": ("x.js", {})}
+    env = SimpleNamespace(nb_metadata={"post": {"js_files": kept}})
+    assert NbMetadataCollector.get_js_files(env, "post") is kept
+
+
+def test_docutils_nodes_still_keep_their_page_in_document() -> None:
+    """blog/ablog_adapter.untie sets it to None so that an excerpt pickles alone."""
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    from dryga_site.blog.ablog_adapter import untie
+
+    page = new_document("post")
+    page += nodes.paragraph("", "", nodes.emphasis("", "Lead."))
+    excerpt = page[0].deepcopy()  # as ablog copies a post's lead (Sphinx's deepcopy)
+    assert excerpt[0].document is page  # the copy's parts still hold the whole page
+    untie([excerpt])
+    assert excerpt[0].document is None
+
+
+def test_ablog_still_renders_feed_entries_through_each_posts_to_html() -> None:
+    import inspect
+
+    import ablog.post
+
+    assert ".to_html(" in inspect.getsource(ablog.post.generate_atom_feeds)

@@ -18,6 +18,8 @@ from ..extension.errors import author_error
 from ..extension.shared import NOT_IN_FEED
 
 LIST_CLASS = "site-references"
+#: Where sphinxcontrib-bibtex keeps the works a page cites, while it is read.
+FOOT_BIBLIOGRAPHY = "bibtex_foot_bibliography"
 
 
 class hidden_marks(nodes.Inline, nodes.Element):  # noqa: N801 (docutils' node naming)
@@ -59,7 +61,9 @@ class CiteRole(FootCiteRole):
 def add_reference_list(app: Sphinx, doctree: nodes.document) -> None:
     """Append the works this page cites, under a "References" heading, to the page."""
     env = app.env
-    cited = env.temp_data.pop("bibtex_foot_bibliography", None)
+    # PRIVATE: sphinxcontrib-bibtex collects a page's cited works in this ``temp_data`` key
+    # until a ``footbibliography`` directive takes them; here the page's end takes them.
+    cited = env.temp_data.pop(FOOT_BIBLIOGRAPHY, None)
     if not cited or not cited.children:
         return
     section = nodes.section(classes=[LIST_CLASS])
