@@ -119,7 +119,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("html-page-context", seo.drop_not_found_neighbours, DEFAULT),
         ("html-page-context", catalog.add_filter_script, DEFAULT),
         ("html-page-context", downloads.add_run_context, DEFAULT),
-        ("html-page-context", runcode.add_controls, DEFAULT),  # needs the run context
+        ("html-page-context", runcode.add_controls, DEFAULT),
         ("html-page-context", pages.add_excerpt_helper, DEFAULT),
         ("html-page-context", visibility.hide_hidden_relations, DEFAULT),
         ("html-page-context", series.add_series, DEFAULT),

@@ -15,21 +15,28 @@ from .sandbox import run_record
 KEPT_METADATA = ("kernelspec", "language_info")
 
 
-def add_run_context(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Tell the page template when its code ran, with which Python, and where the notebook is."""
+def notebook_run(app: Sphinx, pagename: str) -> dict[str, str] | None:
+    """When ``pagename``'s code ran, with which Python, and its notebook's file name; None when
+    its code did not run (or failed)."""
     run = run_record(app.env, pagename)
     if not run or not run["succeeded"]:
-        return
+        return None
     when = datetime.fromtimestamp(run["mtime"], UTC)
     language = app.env.metadata[pagename].get("language_info", {})
-    context["notebook_run"] = {
+    return {
         "date": when.strftime(app.config.post_date_format),
         "iso_date": when.date().isoformat(),
         "python": language.get("version", ""),
         "download": pagename.rsplit("/", 1)[-1] + ".ipynb",
     }
+
+
+def add_run_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Tell the page template when its code ran, with which Python, and where the notebook is."""
+    if run := notebook_run(app, pagename):
+        context["notebook_run"] = run
 
 
 def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:

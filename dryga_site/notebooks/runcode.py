@@ -29,6 +29,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from .downloads import notebook_run
+
 logger = logging.getLogger(__name__)
 
 #: The run controls' static files (shipped by the event table).
@@ -123,7 +125,7 @@ def add_controls(
 ) -> None:
     """Give a post whose code ran at build time its run controls (an inline script)."""
     folder = runtime(app)
-    run = context.get("notebook_run")
+    run = notebook_run(app, pagename)
     if folder is None or not run or doctree is None:
         return
     sources = code_cells(doctree)
