@@ -248,3 +248,18 @@ def test_named_folders_are_rewritten_even_inside_the_temporary_folder(
     monkeypatch.setattr(tempfile, "tempdir", "/home/author/rtmp")
     text = "/home/author/rtmp/tmpab12/out /home/author/notes.txt"
     assert neutral(text, machine_paths("/srv/site")) == "~/out ~/notes.txt"
+
+
+def test_the_fence_stamps_the_site_only_when_a_kernel_starts(tmp_path: Path) -> None:
+    """A page whose outputs come from the cache starts no kernel, and costs no hashing."""
+    from dryga_site.notebooks.fence import Watch
+
+    (tmp_path / "blog").mkdir()
+    post = tmp_path / "blog" / "a.md"
+    post.write_text("first", encoding="utf-8")
+    watch = Watch(tmp_path, tmp_path / "_build" / "html", tmp_path / "report.log")
+    post.write_text("changed without a kernel", encoding="utf-8")
+    assert watch.sources is None and watch.changes() == []
+    watch.kernel_started()
+    post.write_text("changed while the kernel ran", encoding="utf-8")
+    assert watch.changes() == [("the sources", "blog/a.md")]

@@ -33,15 +33,6 @@ class YearOnlyDate(datetime):
         return f"{self.year:04d}"
 
 
-def first_unpublished_day() -> datetime:
-    """Midnight tomorrow: ablog publishes the posts dated before it.
-
-    PRIVATE: ``ablog.blog.TOMORROW`` is the cut-off ablog itself compares dates with; reading
-    it keeps "published" here the same as ablog's.
-    """
-    return ablog.blog.TOMORROW
-
-
 def start_build(app: Sphinx) -> None:
     """Start every build from today's date and an empty blog.
 
@@ -124,13 +115,3 @@ def feed_entries_from(posts_in_feed: list[Post], render: Any) -> Iterator[None]:
     finally:
         for post in posts_in_feed:
             del post.to_html
-
-
-def is_listed(record: dict[str, Any]) -> bool:
-    """Whether ablog lists a post (published, or a draft a preview shows)."""
-    return record["date"] is not None and record["date"] < first_unpublished_day()
-
-
-def hidden_posts(env: BuildEnvironment) -> set[str]:
-    """Posts that ablog does not list: they appear on no published page."""
-    return {d for d, records in ablog_records(env).items() if not any(map(is_listed, records))}

@@ -26,7 +26,7 @@ from ..core import posts
 from ..extension.errors import author_error
 from ..extension.shared import digest
 from ..extension.state import store
-from .ablog_adapter import YearOnlyDate, ablog_records, hidden_posts, is_listed, untie
+from .ablog_adapter import YearOnlyDate, ablog_records, untie
 
 
 def _link_targets(docname: str, doctree: nodes.Node) -> list[tuple[str, str, int]]:
@@ -58,8 +58,10 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         state.blog_postlists[docname] = True
     if links := _link_targets(docname, doctree):
         state.blog_links[docname] = links
+    today = posts.today()
     for post in ablog_records(env).get(docname, []):
-        kind = posts.state_of(metadata, posts.today())
+        kind = posts.state_of(metadata, today)
+        listed = posts.is_listed(metadata, today, app.config.blog_show_drafts)
         if kind == posts.DRAFT and not app.config.blog_show_drafts:
             post["date"] = post["update"] = None
         elif posts.flag(metadata, "date_approximate") and post["date"]:
@@ -68,7 +70,7 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
                 post["update"] = year_only
             post["date"] = year_only
         post["reading_minutes"] = max(1, metadata.get("wordcount", {}).get("minutes", 1))
-        if not is_listed(post):
+        if not listed:
             metadata["nosearch"] = True  # reachable by its URL only
         untie(post["excerpt"])
         if not post["section"]:
@@ -76,6 +78,7 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         excerpt = "".join(node.pformat() for node in post["excerpt"])
         state.blog_posts[docname] = {
             "state": kind,
+            "listed": listed,
             "date": posts.post_date(metadata["date"]) if kind == posts.SCHEDULED else None,
             "excerpt": digest(excerpt),
             "xrefs": "pending_xref" in excerpt,
@@ -94,17 +97,22 @@ def reread_due_posts(
     )
 
 
+def _listed(env: BuildEnvironment, docname: str) -> bool:
+    """Whether lists show the post ``docname`` (as :func:`record_post` found it)."""
+    return store(env).blog_posts.get(docname, {}).get("listed", False)
+
+
 def listed_signature(env: BuildEnvironment) -> str:
     """What a post list can show of the listed posts: titles, dates, labels and excerpts."""
-    posts = store(env).blog_posts
+    recorded = store(env).blog_posts
     fields = ("date", "update", "title", "tags", "author", "category", "location", "language")
     shown = sorted(
-        (docname, [str(post[k]) for k in fields], posts.get(docname, {}).get("excerpt"))
+        (docname, [str(post[k]) for k in fields], recorded[docname]["excerpt"])
         for docname, records in ablog_records(env).items()
         for post in records
-        if is_listed(post)
+        if _listed(env, docname)
     )
-    xrefs = any(rec["xrefs"] for rec in posts.values())
+    xrefs = any(rec["xrefs"] for rec in recorded.values())
     return digest(shown, xrefs and sorted((d, t.astext()) for d, t in env.titles.items()))
 
 
@@ -113,7 +121,7 @@ def after_reading(app: Sphinx, env: BuildEnvironment) -> list[str]:
     the pages to write again: those whose neighbours changed, and those with a post list
     when what it can show changed."""
     state = store(env)
-    state.blog_hidden = hidden_posts(env)
+    state.blog_hidden = {d for d in ablog_records(env) if not _listed(env, d)}
     state.blog_relations = visible_relations(env, state.blog_hidden)
     excluded = {app.builder.get_target_uri(d) for d in state.blog_hidden}
     excluded.add(app.builder.get_target_uri(f"{app.config.blog_path}/drafts"))  # their list
@@ -154,9 +162,9 @@ def rewrite_new_neighbours(
     """
     published = sorted(  # as ablog orders and links them
         (post["date"], post["title"], docname)
-        for docname, posts in ablog_records(env).items()
-        for post in posts
-        if is_listed(post)
+        for docname, records in ablog_records(env).items()
+        for post in records
+        if _listed(env, docname)
     )
     around = posts.neighbours(published)
     titles = {d: t.astext() for d, t in env.titles.items()}

@@ -158,6 +158,13 @@ def state_of(meta: dict[str, Any], on: date) -> str:
     return SCHEDULED if post_date(meta["date"]) > on else PUBLISHED
 
 
+def is_listed(meta: dict[str, Any], on: date, show_drafts: bool = False) -> bool:
+    """Whether lists show the checked post ``meta`` on the day ``on``: when it is published,
+    or, in a preview that shows drafts, a draft with a date."""
+    state = state_of(meta, on)
+    return state == PUBLISHED or (state == DRAFT and show_drafts and bool(meta.get("date")))
+
+
 def neighbours(published: list[tuple[Any, str, str]]) -> dict[str, list[tuple[str, str, str]]]:
     """docname -> the posts before and after it, from ``(date, title, docname)`` in order."""
     around = {}

@@ -23,7 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 
 #: The version of what :class:`SiteState` holds; declared as the extension's ``env_version``.
-ENV_VERSION = 4
+ENV_VERSION = 5
 #: The environment attribute holding the state.
 ATTRIBUTE = "dryga_site"
 
@@ -49,8 +49,8 @@ class SiteState:
     backlinks_stale: set[str] = field(default_factory=set)
     #: The newest modification time of a static file at the last build (see assets.py).
     static_stamp: int | None = None
-    #: docname -> each post's state ("published", "draft", "scheduled"), the day a scheduled
-    #: post is due, and its excerpt's digest (see blog/visibility.py).
+    #: docname -> each post's state ("published", "draft", "scheduled"), whether lists show
+    #: it, the day a scheduled post is due, and its excerpt's digest (see blog/visibility.py).
     blog_posts: dict[str, dict[str, Any]] = _per_document()
     #: docname -> the page's cross-references, (kind, target, line) (see blog/visibility.py).
     blog_links: dict[str, list[tuple[str, str, int]]] = _per_document()
