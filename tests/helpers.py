@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,22 +168,43 @@ def log_problems(build: Build) -> list[Problem]:
     return build_log_problems(build.output, build.src)
 
 
-def sphinx_app(src: Path) -> Any:
+@contextmanager
+def sphinx_app(src: Path) -> Iterator[Any]:
     """A ``sphinx.testing`` app for the site in ``src``, to build in this process.
 
     For behaviour of the extension itself (what a page shows), where starting
     ``jupyter-book`` in a subprocess is not what is tested. The settings are the ones
     Jupyter Book derives from ``src/_config.yml``, written to the site copy's ``conf.py``.
+    What a build changes for the whole process is put back when the block ends: ablog's
+    shared blog and cut-off day, the kernel provisioner's default, Sphinx's log handlers.
     """
+    import logging
+
     import ablog.blog
+    from jupyter_client.provisioning import KernelProvisionerFactory
     from sphinx.testing.util import SphinxTestApp
 
     from dryga_site.authoring.config import sphinx_config, write_conf
 
+    factory = KernelProvisionerFactory.instance()
+    sphinx_log = logging.getLogger("sphinx")
+    saved = (
+        ablog.blog.TOMORROW,
+        dict(ablog.blog.Blog._dict),
+        factory.default_provisioner_name,
+        list(sphinx_log.handlers),
+    )
     write_conf(src, sphinx_config(src))
-    # ablog keeps one blog per process (a class-level shared state); a new app needs a new one.
-    ablog.blog.Blog._dict.clear()
-    return SphinxTestApp("html", srcdir=src, freshenv=True)
+    ablog.blog.Blog._dict.clear()  # ablog's blog is shared by every app of the process
+    app = SphinxTestApp("html", srcdir=src, freshenv=True)
+    try:
+        yield app
+    finally:
+        app.cleanup()
+        ablog.blog.TOMORROW, blog, factory.default_provisioner_name, handlers = saved
+        ablog.blog.Blog._dict.clear()
+        ablog.blog.Blog._dict.update(blog)
+        sphinx_log.handlers[:] = handlers
 
 
 def post(

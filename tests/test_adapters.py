@@ -65,14 +65,11 @@ def test_a_serial_build_gives_sphinx_sitemap_a_plain_queue(tmp_path: Path) -> No
 
     from sphinx_sitemap import record_builder_type
 
-    app = sphinx_app(small_site(tmp_path / "src", {"index.md": "# Home\n"}, []))
-    try:
+    with sphinx_app(small_site(tmp_path / "src", {"index.md": "# Home\n"}, [])) as app:
         handlers = [listener.handler for listener in app.events.listeners["builder-inited"]]
         assert record_builder_type not in handlers
         assert type(app.sitemap_links) is queue.Queue
         assert not multiprocessing.active_children()
-    finally:
-        app.cleanup()
 
 
 def test_pages_left_out_of_the_toc_are_found_as_sphinx_external_toc_finds_them(
@@ -120,15 +117,12 @@ def test_pages_left_out_of_the_toc_are_found_as_sphinx_external_toc_finds_them(
 
 def test_a_page_left_out_of_the_toc_is_not_built(tmp_path: Path) -> None:
     pages = {"index.md": "# Home\n", "stray.md": "# Stray\n", "notes/draft.md": "# Draft\n"}
-    app = sphinx_app(small_site(tmp_path / "src", pages, []))
-    try:
+    with sphinx_app(small_site(tmp_path / "src", pages, [])) as app:
         app.build()
         assert not app.warning.getvalue(), app.warning.getvalue()
         built = {p.relative_to(app.outdir).as_posix() for p in Path(app.outdir).rglob("*.html")}
         assert "index.html" in built
         assert not {"stray.html", "notes/draft.html"} & built
-    finally:
-        app.cleanup()
 
 
 # Private parts of other extensions the site relies on, each marked PRIVATE: in dryga_site ----

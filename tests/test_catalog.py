@@ -431,14 +431,11 @@ PROJECTS = {
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The HTML of a small catalog site, built in this process."""
-    app = sphinx_app(catalog_site(tmp_path_factory.mktemp("catalog") / "src", PROJECTS))
-    try:
+    with sphinx_app(catalog_site(tmp_path_factory.mktemp("catalog") / "src", PROJECTS)) as app:
         app.build()
         assert app.statuscode == 0, app.warning.getvalue()
         assert not app.warning.getvalue(), app.warning.getvalue()
         return Path(app.outdir)
-    finally:
-        app.cleanup()
 
 
 def test_catalog_order_is_featured_then_order_then_title(rendered: Path) -> None:
