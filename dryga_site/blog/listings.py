@@ -24,6 +24,7 @@ from docutils import nodes
 from lxml import etree, html
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
 
 from ..extension import sitemap
 from ..extension.shared import NOT_IN_FEED, digest
@@ -136,7 +137,8 @@ class ListingPages:
         key = self.keys.get(post.docname)
         cached = self.excerpts.get((post.docname, pagename))
         if cached is None or cached[0] != key:
-            cached = key, excerpt_inside(post.to_html(pagename))
+            with logging.suppress_logging():  # its page has reported any warning already
+                cached = key, excerpt_inside(post.to_html(pagename))
             self.excerpts[(post.docname, pagename)] = cached
         return f'<div class="post-excerpt">{cached[1]}</div>'
 
@@ -204,7 +206,8 @@ class ListingPages:
         if cached is None or cached[0] != stamp:
             if post.doctree is None:
                 post.doctree = feed_copy(self.app.env.get_doctree(post.docname))
-            cached = stamp, Post.to_html(post, pagename, **options)
+            with logging.suppress_logging():  # its page has reported any warning already
+                cached = stamp, Post.to_html(post, pagename, **options)
             self.entries[key] = cached
         return cached[1]
 
