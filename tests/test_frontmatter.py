@@ -332,6 +332,17 @@ def test_check_reports_a_config_yaml_error_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output and tree_hashes(tmp_path) == before
 
 
+def test_check_reports_a_toc_yaml_error_in_one_line(tmp_path: Path) -> None:
+    """Jupyter Book stops with a traceback on a broken _toc.yml; check says where it is."""
+    (tmp_path / "_config.yml").write_text("title: Test\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: [x\n")
+    result = CliRunner().invoke(main, ["--root", str(tmp_path), "check"])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "_toc.yml:5: not valid YAML (expected ',' or ']', but got '<stream end>'); fix this line"
+    ]
+
+
 def test_check_validates_notebooks_too(tmp_path: Path) -> None:
     (tmp_path / "blog").mkdir()
     text = notebook({"title": "Nb", "blogpost": True, "date": "2021-02-03", "tags": "x"})

@@ -99,13 +99,18 @@ def series_problems(root: Path, pages: dict[str, Page], on: date | None = None) 
 
 
 def config_problems(root: Path) -> list[Problem]:
-    """``_config.yml`` read as Jupyter Book reads it: one located problem when it cannot be."""
-    try:
-        yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        line, problem = frontmatter.yaml_problem(err)
-        return [Problem("_config.yml", line + 1, f"not valid YAML ({problem}); fix this line")]
-    return []
+    """``_config.yml`` and ``_toc.yml`` read as Jupyter Book reads them: one located problem
+    each that cannot be (Jupyter Book itself would stop with a traceback)."""
+    problems = []
+    for name in ("_config.yml", "_toc.yml"):
+        try:
+            yaml.safe_load((root / name).read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            line, problem = frontmatter.yaml_problem(err)
+            problems.append(Problem(name, line + 1, f"not valid YAML ({problem}); fix this line"))
+        except OSError:
+            continue  # a missing _toc.yml is reported by the build
+    return problems
 
 
 def build_log_problems(log: str, root: Path) -> list[Problem]:
