@@ -44,6 +44,8 @@ BEFORE_OPENGRAPH = 400
 BEFORE_SITEMAP = 450
 #: html-collect-pages: the blog's pages where ablog's own writer ran, before notfound's page.
 IN_ABLOGS_PLACE = 499
+#: builder-inited: check the BibTeX files before sphinxcontrib-bibtex reads them.
+BEFORE_BIBTEX = 450
 #: Sphinx's default priority, used by most extensions.
 DEFAULT = 500
 #: doctree-read: after ablog has read (and copied) a post.
@@ -80,6 +82,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("config-inited", catalog.exclude_duplicates, LAST),
         ("builder-inited", sitemap.start_queue, DEFAULT),
         ("builder-inited", sandbox.fence_kernels, DEFAULT),
+        ("builder-inited", citations.check_bibliography, BEFORE_BIBTEX),
         ("builder-inited", ablog_adapter.start_build, DEFAULT),
         # What to read
         ("env-get-outdated", errors.reread_failed, DEFAULT),

@@ -259,3 +259,20 @@ def test_each_mistake_is_one_located_line(mistakes, name: str) -> None:
     lines = [text for text in build.output.splitlines() if name in text]
     assert len(lines) == 1, "\n".join(lines)
     assert f"blog/{name}:{line}: " in lines[0] and message in lines[0], lines[0]
+
+
+def test_a_broken_bibtex_file_is_one_located_line_and_the_build_goes_on(tmp_path: Path) -> None:
+    """sphinxcontrib-bibtex would stop with a traceback; the author gets the file and line."""
+    cites = mistaken_post("Cites", "A claim {cite}`garcia-molina-1987-sagas`.\n")
+    src = small_site(tmp_path / "src", {"index.md": INDEX, "blog/cites.md": cites}, [])
+    bib = src / "references.bib"
+    bib.write_text(bib.read_text() + "@article{broken,\n  title = {Unclosed\n")
+    line = len(bib.read_text().splitlines())  # its last line, where pybtex meets the end
+    build = jupyter_book(src, strict=False)
+    assert build.returncode != 0
+    assert "Traceback" not in build.output
+    lines = [text for text in build.output.splitlines() if "ERROR" in text or "WARNING" in text]
+    assert lines == [
+        f"{bib}:{line}: ERROR: not valid BibTeX (syntax error in line {line}: "
+        "premature end of file); fix this entry so the works it lists can be cited"
+    ]

@@ -38,6 +38,19 @@ def author_error(
     logger.error(message, location=location, type="dryga", subtype="author")
 
 
+def file_error(env: BuildEnvironment, name: str, message: str, line: int | None = None) -> None:
+    """Report a mistake in a file of the site that is not a page (``name``, relative to it);
+    the build will exit non-zero. Its reader clears it with :func:`clear_file_errors`."""
+    store(env).errors.setdefault(name, []).append(message)
+    location = f"{Path(env.srcdir, name)}:{line}" if line else str(Path(env.srcdir, name))
+    logger.error(message, location=location, type="dryga", subtype="author")
+
+
+def clear_file_errors(env: BuildEnvironment, name: str) -> bool:
+    """Forget the last build's mistakes in ``name``; whether it had any."""
+    return store(env).errors.pop(name, None) is not None
+
+
 class WarningLog(std_logging.Handler):
     """Counts the build's warnings and remembers which documents drew one, across builds.
 

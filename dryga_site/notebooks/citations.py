@@ -4,22 +4,55 @@
 it cites, so two posts may cite the same work (its ``bibliography`` directive would report a
 duplicate). The list is added under a "References" heading without any directive to remember,
 and kept out of the post's feed entry (the citation marks there link to the post's list). An
-unknown key is one author error naming the file and line.
+unknown key is one author error naming the file and line, and so is a BibTeX file that cannot
+be read (sphinxcontrib-bibtex would stop the build with a traceback): the build goes on
+without it, and its citations are not reported again as unknown.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docutils import nodes
+from pybtex.database import parse_file
+from pybtex.exceptions import PybtexError
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
 from sphinxcontrib.bibtex.foot_roles import FootCiteRole
 
-from ..extension.errors import author_error
+from ..extension.errors import author_error, clear_file_errors, file_error
 from ..extension.shared import NOT_IN_FEED
+from ..extension.state import store
 
 LIST_CLASS = "site-references"
 #: Where sphinxcontrib-bibtex keeps the works a page cites, while it is read.
 FOOT_BIBLIOGRAPHY = "bibtex_foot_bibliography"
+
+
+def check_bibliography(app: Sphinx) -> None:
+    """Before sphinxcontrib-bibtex reads the BibTeX files: one located line for each that
+    cannot be read, which the build then goes on without."""
+    readable = []
+    for name in app.config.bibtex_bibfiles:
+        path = Path(app.confdir, name)
+        shown = path.relative_to(app.srcdir).as_posix() if path.is_relative_to(app.srcdir) else name
+        clear_file_errors(app.env, shown)
+        try:
+            parse_file(str(path), encoding=app.config.bibtex_encoding)
+        except (PybtexError, OSError, UnicodeDecodeError) as err:
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            message = (
+                f"not valid BibTeX ({reason}); fix this entry so the works it lists can be cited"
+            )
+            file_error(app.env, shown, message, getattr(err, "lineno", None))
+        else:
+            readable.append(name)
+    app.config.bibtex_bibfiles = readable
+
+
+def _unreadable_bibliography(env: BuildEnvironment) -> bool:
+    return any(name.endswith(".bib") for name in store(env).errors)
 
 
 class hidden_marks(nodes.Inline, nodes.Element):  # noqa: N801 (docutils' node naming)
@@ -46,6 +79,8 @@ class CiteRole(FootCiteRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         entries = self.env.get_domain("cite").bibdata.data.entries
         unknown = [key.strip() for key in self.text.split(",") if key.strip() not in entries]
+        if unknown and _unreadable_bibliography(self.env):
+            return [nodes.inline(self.rawtext, self.text)], []  # its BibTeX file is reported
         if unknown:
             bibfiles = ", ".join(self.config.bibtex_bibfiles)
             message = (
