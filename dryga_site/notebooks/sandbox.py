@@ -8,8 +8,10 @@ cell's output under :data:`OUTPUT_LIMIT` and rewrites the build machine's folder
 arrives (the one place outputs are rewritten, so values glued into prose, the cache and the
 notebook download carry none), and every process the kernel started is ended with it.
 
-While a page is read, :func:`kernel_room` tells its kernel which site it runs for, and whom to
-tell when it starts (``fence.py`` stamps the sources then).
+While a page is read, :func:`kernel_room` tells its kernel which site it runs for, whom to
+tell when it starts (``fence.py`` stamps the sources then) and the post's data files, which
+are copied into the run's folder as the kernel starts and compared when it ends
+(``datafiles.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -37,6 +40,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from traitlets import Type
+
+from .datafiles import copy_into, written
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +64,14 @@ CUT = "[output cut: this cell printed more than {} characters; the rest is not s
 
 @dataclasses.dataclass(frozen=True)
 class Room:
-    """What the page being read tells its kernel: the site's folder, and whom to tell when the
-    kernel starts."""
+    """What the page being read tells its kernel: the site's folder, whom to tell when the
+    kernel starts, and its data files (by their path in the run's folder); the kernel tells it
+    which copies its code wrote to."""
 
     srcdir: str
     on_start: Callable[[], None]
+    data: dict[str, Path] = dataclasses.field(default_factory=dict)
+    written: list[str] = dataclasses.field(default_factory=list)
 
 
 #: The room of the page being read (set by :func:`kernel_room`; nbclient runs the kernel's
@@ -72,9 +80,12 @@ ROOM: contextvars.ContextVar[Room | None] = contextvars.ContextVar("dryga_site_r
 
 
 @contextlib.contextmanager
-def kernel_room(srcdir: str, on_start: Callable[[], None]) -> Iterator[Room]:
-    """While a page is read: its kernel knows the site's folder and calls ``on_start``."""
-    room = Room(srcdir, on_start)
+def kernel_room(
+    srcdir: str, on_start: Callable[[], None], data: dict[str, Path] | None = None
+) -> Iterator[Room]:
+    """While a page is read: its kernel knows the site's folder and the post's ``data``
+    files, and calls ``on_start``."""
+    room = Room(srcdir, on_start, dict(data or {}))
     token = ROOM.set(room)
     try:
         yield room
@@ -138,16 +149,23 @@ class FencedKernelClient(AsyncKernelClient):
 
 
 class FencedProvisioner(LocalProvisioner):  # type: ignore[misc]
-    """A local kernel with a scrubbed environment whose processes all end with it."""
+    """A local kernel with a scrubbed environment whose processes all end with it, run in a
+    folder holding copies of its post's data files."""
+
+    #: The run's folder, its page's room, and the digest of each data file copied into it.
+    copies: tuple[Path, Room, dict[str, str]] | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         """Launch over CurveZMQ-encrypted sockets, with only :data:`KERNEL_ENV` of the build's."""
         kwargs.setdefault("transport_encryption", "auto")
         self.parent.client_factory = FencedKernelClient
-        if (room := ROOM.get()) is not None:
-            room.on_start()
+        page = ROOM.get()
+        if page is not None:
+            page.on_start()
         kwargs = await super().pre_launch(**kwargs)
         room = str(kwargs.get("cwd") or tempfile.gettempdir())
+        if page is not None and page.data and kwargs.get("cwd"):
+            self.copies = (Path(room), page, copy_into(Path(room), page.data))
         env = kwargs["env"]
         kept = {k: env[k] for k in KERNEL_ENV if k in env}
         kept.update({k: v for k, v in env.items() if k.startswith("JPY_")})
@@ -179,6 +197,10 @@ class FencedProvisioner(LocalProvisioner):  # type: ignore[misc]
         await super().cleanup(restart)
         if not restart:
             end_processes(self.kernel_id, self.pgid)
+            if self.copies is not None:
+                room, page, digests = self.copies
+                page.written.extend(written(room, digests))
+                self.copies = None
 
 
 def end_processes(kernel_id: str, pgid: int | None) -> None:
