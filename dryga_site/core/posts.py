@@ -20,11 +20,13 @@ from .series import check_series
 #: - ``date``: ``"YYYY-MM-DD"``, a day from 1990 to 2100; a time and a time zone may follow
 #:   (the day is taken in UTC). No date means a draft.
 #: - ``draft``, ``date_approximate``: true or false. An approximate date shows its year alone.
+#: - ``freeze``: true or false. A frozen post is never run by the build: it publishes the
+#:   outputs its author last ran (``notebooks/frozen.py``).
 #: - ``tags``: a list of slugs, e.g. ``[elixir, distributed-systems]``; case does not matter.
 #: - ``title``, ``description``, ``author``: one line of text without control characters.
 POST_DESCRIPTION_PLACEHOLDER = "One sentence on what a reader takes away from this post."
 YEARS = (1990, 2100)
-POST_FLAGS = ("draft", "date_approximate")
+POST_FLAGS = ("draft", "date_approximate", "freeze")
 
 
 def _timestamp(value: Any) -> date | None:

@@ -1,5 +1,6 @@
 """A page whose code ran says when and with which Python, and offers the executed notebook
-as ``<page>.ipynb`` next to it."""
+as ``<page>.ipynb`` next to it. A frozen page (``frozen.py``) says that its outputs were saved
+with the notebook and not run by this build, and offers its notebook the same way."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from typing import Any
 import nbformat
 from sphinx.application import Sphinx
 
+from .frozen import frozen_page
 from .sandbox import run_record
 
 KEPT_METADATA = ("kernelspec", "language_info")
 
 
-def notebook_run(app: Sphinx, pagename: str) -> dict[str, str] | None:
+def notebook_run(app: Sphinx, pagename: str) -> dict[str, Any] | None:
     """When ``pagename``'s code ran, with which Python, and its notebook's file name; None when
-    its code did not run (or failed)."""
+    its code did not run (or failed). A frozen page's says ``frozen`` instead."""
+    download = pagename.rsplit("/", 1)[-1] + ".ipynb"
+    if frozen_page(app.env, pagename) is not None:
+        return {"frozen": True, "download": download}
     run = run_record(app.env, pagename)
     if not run or not run["succeeded"]:
         return None
@@ -27,7 +32,7 @@ def notebook_run(app: Sphinx, pagename: str) -> dict[str, str] | None:
         "date": when.strftime(app.config.post_date_format),
         "iso_date": when.date().isoformat(),
         "python": language.get("version", ""),
-        "download": pagename.rsplit("/", 1)[-1] + ".ipynb",
+        "download": download,
     }
 
 
@@ -50,8 +55,7 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
     executed = Path(app.env.mystnb_config.output_folder)
     published = set()
     for docname in sorted(app.env.found_docs):
-        run = run_record(app.env, docname)
-        if not run or not run["succeeded"]:
+        if not notebook_run(app, docname):
             continue
         source, target = executed / f"{docname}.ipynb", Path(app.outdir, f"{docname}.ipynb")
         published.add(target)

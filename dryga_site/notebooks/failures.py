@@ -2,7 +2,8 @@
 
 myst-nb runs each text notebook (through jupyter-cache) while reading it and records the
 outcome per page. A failing or endless cell becomes one author error naming the page, the
-cell's line and the fix, and its traceback is taken off the page.
+cell's line and the fix, and its traceback is taken off the page. A file a cell could not
+find by a relative path gets a hint about where data files go (``datafiles.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from sphinx.environment import BuildEnvironment
 from ..core.problems import ANSI, shown
 from ..extension.errors import author_error
 from .fence import failure_report
+from .frozen import frozen_page
 from .sandbox import run_record
+
+#: A file a cell opened by a relative path and did not find.
+MISSING_FILE = re.compile(r"FileNotFoundError: .*?'((?!/)[^']+)'")
+DATA_HINT = (
+    "a cell reads {0} from the post's folder, as in Jupyter: keep data files beside the post "
+    "or in a folder named after it ({1}/), and commit them"
+)
 
 
 def _is_traceback(node: nodes.Node) -> bool:
@@ -40,11 +49,12 @@ def _is_output(node: nodes.Node) -> bool:
 def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
     """Turn a failed run into one author error at the failing cell; publish no traceback.
 
-    Outputs not made by a successful run (a committed notebook's stored ones) are dropped.
+    Outputs not made by a successful run (a committed notebook's stored ones) are dropped,
+    unless the page is frozen: then they are its author's, cleaned (``frozen.py``).
     """
     env = app.env
     run = run_record(env, env.docname)
-    if run and run["succeeded"]:
+    if (run and run["succeeded"]) or frozen_page(env, env.docname) is not None:
         return
     outputs = list(doctree.findall(_is_output))
     if not run:
@@ -65,7 +75,10 @@ def report_failed_run(app: Sphinx, doctree: nodes.document) -> None:
     else:
         lines = details.strip().splitlines()
         reason = lines[-1] if lines else run["error"]
-        message = f"a code cell failed with {reason}; fix it so the post runs top to bottom"
+        fix = "fix it so the post runs top to bottom"
+        if missing := MISSING_FILE.search(reason):
+            fix = DATA_HINT.format(missing[1], env.docname.rsplit("/", 1)[-1])
+        message = f"a code cell failed with {reason}; {fix}"
         report = failure_report(app, env.docname)
         if report.is_file():
             message += f" (its traceback: {shown(report, app.srcdir)})"

@@ -6,7 +6,9 @@ cell that changed the sources or the built site fails the build naming the files
 output is one warning at its cell. The sources and the built site are stamped when the page's
 kernel starts (a cached run starts none, and costs no stamping), and compared when its code
 has run. Reading pages in parallel would blame one page for another's writes, so the extension
-declares itself unsafe for parallel reading (``events.py``).
+declares itself unsafe for parallel reading (``events.py``). The post's data files are copied
+into the folder its code runs in (``datafiles.py``); a cell that writes to one is one error.
+A frozen post (``frozen.py``) starts no kernel: it is parsed with execution off.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,8 @@ from sphinx.util import logging
 
 from ..core.problems import shown
 from ..extension.errors import author_error
+from .datafiles import data_files, forget_run, runs_follow_data, size_problem
+from .frozen import FROZEN, frozen_config, frozen_notebook, is_frozen, record_path
 from .sandbox import CUT, OUTPUT_LIMIT, kernel_room
 
 logger = logging.getLogger(__name__)
@@ -160,17 +165,27 @@ class FencedParser(Parser):  # type: ignore[misc]
         reader = create_nb_reader(path, env.myst_config, env.mystnb_config, inputstring)
         if reader is None:
             return super().parse(inputstring, document)
-        metadata = reader.read(inputstring).metadata
-        problem = settings_problem(metadata, app.config.nb_execution_timeout)
+        notebook = reader.read(inputstring)
+        problem = settings_problem(notebook.metadata, app.config.nb_execution_timeout)
         if problem:
             source = Path(path).read_text(encoding="utf-8")  # as written, before other readers
             return author_error(env, env.docname, problem, _line_of(source, problem))
+        if is_frozen(notebook.metadata):
+            return self.parse_frozen(inputstring, document, notebook)
+        data = data_files(Path(path))
+        for name in data.values():
+            env.note_dependency(os.fspath(name))  # a changed data file: read the page again
+        if problem := size_problem(data):
+            return author_error(env, env.docname, problem)
         watch = Watch(Path(app.srcdir), Path(app.outdir), failure_report(app, env.docname))
         notes = FailedRunNotes()
         mystnb_log = std_logging.getLogger(f"sphinx.mystnb-{env.docname}")  # SphinxDocLogger's
         mystnb_log.addFilter(notes)
+        cache = env.mystnb_config.execution_cache_path
+        cached = env.mystnb_config.execution_mode == "cache"
+        follow = runs_follow_data(cache, env.docname, notebook, data) if cached else nullcontext()
         try:
-            with kernel_room(os.fspath(app.srcdir), watch.kernel_started):
+            with follow, kernel_room(os.fspath(app.srcdir), watch.kernel_started, data) as room:
                 super().parse(inputstring, document)
         except DeadKernelError:
             message = (
@@ -187,8 +202,38 @@ class FencedParser(Parser):  # type: ignore[misc]
         for what, files in watch.changes():
             message = f"its code changed {what} ({files}); write only to the folder it runs in"
             author_error(env, env.docname, message)
+        if room.written:
+            author_error(env, env.docname, data_written(Path(path), room.written, app.srcdir))
+            if cached:
+                forget_run(cache, notebook)  # the next build runs it, and says so again
         drop_widget_scripts(env, env.docname)
         warn_cut_outputs(app, document)
+
+    def parse_frozen(self, inputstring: str, document: nodes.document, notebook: Any) -> None:
+        """Parse a frozen page with the outputs its author saved; no kernel starts."""
+        env = getattr(document.settings, "env", None) or self.env
+        path = env.doc2path(env.docname)
+        record = record_path(env.srcdir, env.docname)
+        if not path.endswith(".ipynb"):
+            env.note_dependency(os.fspath(record))  # a new record: read the page again
+        found = frozen_notebook(notebook, Path(path), Path(env.srcdir), env.docname)
+        if found.problem:
+            author_error(env, env.docname, found.problem, found.line)
+        else:
+            env.metadata[env.docname][FROZEN] = {"saved": found.saved}
+        with frozen_config(env, path, found.notebook):
+            super().parse(inputstring, document)
+        drop_widget_scripts(env, env.docname)
+
+
+def data_written(source: Path, names: list[str], srcdir: str | Path) -> str:
+    """The message for a run that wrote to copies of the post's data files ``names``."""
+    files = ", ".join(shown(source.parent / name, srcdir) for name in sorted(names))
+    return (
+        f"its code wrote to the data file {files} (a copy: the file is unchanged, and the "
+        "build cannot keep what was written); read data files only, and save what a cell "
+        "makes under a new name"
+    )
 
 
 def drop_widget_scripts(env: BuildEnvironment, docname: str) -> None:
