@@ -1,8 +1,10 @@
-"""Authoring commands: ``python -m dryga_site new|preview|check``.
+"""Authoring commands: ``python -m dryga_site new|preview|check|freeze|import``.
 
 ``new`` writes a post or project page with valid front matter, ``preview`` serves a
 live-reloading build with drafts on 127.0.0.1, and ``check`` runs every check the
 site must pass before it is published, printing one ``file:line: message`` per problem.
+``freeze`` runs a text post once and keeps its outputs for the build; ``import`` brings a
+notebook from JupyterLab, Quarto or fastpages in as a post.
 """
 
 from __future__ import annotations
@@ -170,3 +172,39 @@ def check(root: Path, external: bool, no_build: bool) -> None:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         raise SystemExit(1)
     click.echo("All checks passed.", err=True)
+
+
+# ------------------------------------------------------------------------ freeze
+
+
+def _site_path(root: Path, value: str) -> Path:
+    """A path given on the command line, relative to the current folder or to the site."""
+    for path in (Path(value), root / value):
+        if path.exists():
+            return path.resolve()
+    raise click.ClickException(f"{value}: no such file")
+
+
+@main.command()
+@click.argument("post")
+@click.pass_obj
+def freeze(root: Path, post: str) -> None:
+    """Run the text post POST (blog/<slug>.md) once and keep its outputs.
+
+    Writes _freeze/blog/<slug>.json: commit it with the post. With `freeze: true` in its
+    front matter the build publishes these outputs instead of running the post, until its
+    code changes.
+    """
+    from .freeze import FreezeError, freeze_post
+
+    path = _site_path(root, post)
+    try:
+        record, cells, seconds = freeze_post(root, path)
+    except FreezeError as error:
+        click.echo(str(error.problem))
+        raise SystemExit(1) from None
+    name = path.relative_to(root).as_posix()
+    click.echo(f"Ran {name} ({cells} code cells, {seconds:.1f} s); wrote "
+               f"{record.relative_to(root).as_posix()}.")  # fmt: skip
+    click.echo("Next: add `freeze: true` to its front matter if it is not there, and commit "
+               "the record with the post.")  # fmt: skip
