@@ -208,3 +208,34 @@ def freeze(root: Path, post: str) -> None:
                f"{record.relative_to(root).as_posix()}.")  # fmt: skip
     click.echo("Next: add `freeze: true` to its front matter if it is not there, and commit "
                "the record with the post.")  # fmt: skip
+
+
+# ------------------------------------------------------------------------ import
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--freeze", is_flag=True, help="Publish its saved outputs; never run it.")
+@click.option("--slug", default="", help="The post's file name (default: from its title).")
+@click.pass_obj
+def import_(root: Path, path: Path, freeze: bool, slug: str) -> None:
+    """Copy the notebook PATH (JupyterLab, Quarto or fastpages) into blog/ as a draft post.
+
+    Front matter comes from a Quarto raw cell, a fastpages header or the first heading, and
+    the file's date when it gives none. The original is not changed.
+    """
+    from .imports import ImportProblem, import_notebook
+
+    if not path.is_file():
+        click.echo(f"{path}: no such file")
+        raise SystemExit(1)
+    try:
+        report = import_notebook(root, path.resolve(), freeze=freeze, slug=slug)
+    except ImportProblem as problem:
+        click.echo(str(problem))
+        raise SystemExit(1) from None
+    click.echo(f"Imported {path} as {report.target.relative_to(root).as_posix()} (a draft).")
+    click.echo("Took: " + "; ".join(report.took) + ".")
+    for item in report.check:
+        click.echo(f"Check {item}.")
+    click.echo("Then run `python -m dryga_site preview`, and delete `draft: true` to publish.")
