@@ -267,3 +267,24 @@ def test_stored_markdown_never_reaches_the_myst_parser() -> None:
     )
     assert list(output["data"]) == ["text/html"]
     assert "<script" not in output["data"]["text/html"]
+
+
+def test_myst_nb_still_takes_a_pages_settings_and_reader_as_frozen_config_gives_them() -> None:
+    """Canary for the PRIVATE touch in ``notebooks/frozen.py``: myst-nb's parser reads its
+    settings from ``env.mystnb_config``, and a custom reader keyed by a page's full path (by
+    name, with keyword arguments) is the page's reader."""
+    import inspect
+
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.read import create_nb_reader
+    from myst_nb.sphinx_ import Parser
+    from myst_parser.config.main import MdParserConfig
+
+    from dryga_site.notebooks.frozen import READER
+
+    assert "env.mystnb_config" in inspect.getsource(Parser.parse)
+    stored = nbformat.v4.new_notebook()
+    formats = {"/site/blog/x.md": (READER, {"notebook": stored}, False)}
+    config = NbParserConfig().copy(execution_mode="off", custom_formats=formats)
+    reader = create_nb_reader("/site/blog/x.md", MdParserConfig(), config, "---\n---\n")
+    assert reader is not None and reader.read("anything") is stored
