@@ -204,7 +204,7 @@ def freeze(root: Path, post: str) -> None:
         click.echo(str(error.problem))
         raise SystemExit(1) from None
     name = path.relative_to(root).as_posix()
-    click.echo(f"Ran {name} ({cells} code cells, {seconds:.1f} s); wrote "
+    click.echo(f"Ran {name} ({cells} code cell{'s' if cells != 1 else ''}, {seconds:.1f} s); wrote "
                f"{record.relative_to(root).as_posix()}.")  # fmt: skip
     click.echo("Next: add `freeze: true` to its front matter if it is not there, and commit "
                "the record with the post.")  # fmt: skip
