@@ -24,6 +24,7 @@ from .notebooks import (
     fence,
     margins,
     numbering,
+    outputs,
     runcode,
     sandbox,
     texmath,
@@ -98,6 +99,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("doctree-read", failures.report_failed_run, BEFORE_COLLECTORS),
         ("doctree-read", texmath.render_math, BEFORE_COLLECTORS),
         ("doctree-read", citations.add_reference_list, BEFORE_COLLECTORS),
+        ("doctree-read", outputs.clean_text, BEFORE_COLLECTORS),  # before ablog copies the lead
         ("doctree-read", backlinks.add_placeholder, DEFAULT),
         ("doctree-read", visibility.record_post, AFTER_ABLOG),
         # Once every page is read
@@ -111,6 +113,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("warn-missing-reference", texmath.report_missing_equation, DEFAULT),
         ("doctree-resolved", seo.root_relative_not_found_links, DEFAULT),
         ("doctree-resolved", assets.lazy_images, DEFAULT),
+        ("doctree-resolved", outputs.clean_text, DEFAULT),  # values glued from other pages
         ("html-page-context", seo.use_front_matter_description, BEFORE_OPENGRAPH),
         ("html-page-context", seo.describe_generated_pages, DEFAULT),
         ("html-page-context", seo.drop_not_found_neighbours, DEFAULT),

@@ -1,0 +1,249 @@
+"""Notebooks publish as their authors wrote them: leads, alt text, and the bytes of outputs.
+
+One strict build of a small site with the real configuration (module-scoped) holds:
+
+- ``blog/stable-matching.ipynb``: Peter Norvig's "The Stable Matching Problem" (norvig/pytudes,
+  ``ipynb/StableMatching.ipynb``, MIT licence; the copy in ``tests/fixtures/notebooks/`` is the
+  corpus's), with front matter added, its first cells and three of its plots, drawn from fewer
+  examples so the build stays quick. It opens with a byline ``<div>``, and its
+  ``# The Stable Matching Problem`` repeats its title: docutils notes "Duplicate implicit
+  target name", which the blog listed as its excerpt.
+- ``blog/bytes.md``: cells printing a bell, backspaces, a NUL, colours and ``\\r`` progress.
+- ``blog/image-first.md``, ``blog/described.md``, ``blog/headings-only.md``: posts that do not
+  open with their lead, and descriptions.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import nbformat
+import pytest
+from dryga_site.notebooks.outputs import terminal_text
+from lxml import etree
+
+from helpers import NOTEBOOK_FRONT_MATTER, ROOT, Build, jupyter_book, small_site, soup
+
+STABLE_MATCHING = ROOT / "tests/fixtures/notebooks/pytudes-stable-matching.ipynb"
+#: Its cells kept, by index: the opening (byline, title, lead), the algorithm and its first
+#: results, a second H1 and the plotting helpers.
+KEPT_CELLS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 23, 24, 34, 35, 37, 38]
+#: Its plots, with fewer examples: (cell, new source, cell metadata).
+PLOTS = [
+    (40, "show(c=0.0, repeat=200)", {}),
+    (42, "show(c=0.5, repeat=200)", {"mystnb": {"image": {"alt": "Two overlapping histograms"}}}),
+    (43, "show(c=0.5, N=50, repeat=100)", {"mystnb": {"figure": {"caption": "Fifty actors"}}}),
+]
+#: The lead of the notebook: the first paragraph after its byline and title.
+LEAD = "The stable matching problem involves two equally-sized disjoint sets of actors"
+#: Characters no page or feed may carry: C0 controls but tab and newline, and DEL.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def stable_matching() -> str:
+    """Norvig's notebook as a post: front matter added, trimmed to quick cells and plots."""
+    notebook = nbformat.read(STABLE_MATCHING, as_version=4)
+    cells = [notebook.cells[i] for i in KEPT_CELLS]
+    for index, source, metadata in PLOTS:
+        cell = copy.deepcopy(notebook.cells[index])
+        cell.source, cell.metadata = source, metadata
+        cells.append(cell)
+    notebook.cells = cells
+    # nbformat 4.5, whose cells have ids (older minors are another test's: tests of reading).
+    notebook.nbformat_minor = 5
+    for number, kept in enumerate(cells):
+        kept.id = f"cell-{number}"
+    notebook.metadata.update(
+        blogpost=True,
+        title="The Stable Matching Problem",
+        date="2024-03-05",
+        tags=["testing"],
+    )
+    return nbformat.writes(notebook)
+
+
+def text_post(title: str, day: int, body: str, front: str = "", notebook: bool = False) -> str:
+    return (
+        f'---\ntitle: {title}\nblogpost: true\ndate: "2024-03-0{day}"\ntags: [testing]\n'
+        f"{front}{NOTEBOOK_FRONT_MATTER if notebook else ''}---\n\n{body}"
+    )
+
+
+def cell(source: str) -> str:
+    return f"\n```{{code-cell}} ipython3\n{source}\n```\n"
+
+
+BYTES = text_post(
+    "Bytes",
+    4,
+    "The lead paragraph of the bytes post.\n"
+    + cell(
+        "import time\nfor percent in range(0, 101, 25):\n"
+        '    print(f"\\rDownloading: {percent:3d}%", end="", flush=True)\n'
+        "    time.sleep(0.02)\n"
+        'print("\\rDownloading: done")'
+    )
+    + cell(
+        'print("ding\\x07 dong")\nprint("teh\\x08\\x08he end")\n'
+        'print("nul\\x00 byte and \\x1b[32mgreen\\x1b[0m")'
+    )
+    + cell(
+        "from IPython.display import display\n"
+        'display({"text/plain": "step 1/3\\rstep 2/3\\rstep 3/3"}, raw=True)\n'
+        'display({"text/html": "<b>html\\x07 bell</b>"}, raw=True)'
+    ),
+    notebook=True,
+)
+IMAGE_FIRST = text_post(
+    "Image first",
+    3,
+    "![A diagram of the matching](../_static/og-card.png)\n\n## Background\n\n**Background**\n\n"
+    "*By A. Writer, March 2024*\n\n- a list item is not a lead\n\n"
+    "> A quoted epigraph is not a lead.\n\nThe lead paragraph of the image-first post.\n",
+)
+DESCRIBED = text_post(
+    "Described",
+    2,
+    "The lead paragraph of the described post.\n",
+    'description: "A description written for search engines."\n',
+)
+HEADINGS_ONLY = text_post(
+    "Headings only",
+    1,
+    "## Setup\n\n```python\nx = 1\n```\n\n## Setup\n\n```python\ny = 2\n```\n",
+    'description: "Only headings and code here."\n',
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    pages = {
+        "index.md": "# Home\n\n```{postlist} 10\n:excerpts:\n```\n",
+        "blog/stable-matching.ipynb": stable_matching(),
+        "blog/bytes.md": BYTES,
+        "blog/image-first.md": IMAGE_FIRST,
+        "blog/described.md": DESCRIBED,
+        "blog/headings-only.md": HEADINGS_ONLY,
+    }
+    root = small_site(tmp_path_factory.mktemp("outputs"), pages, [{"glob": "blog/*"}])
+    build = jupyter_book(root)
+    assert build.returncode == 0, build.output[-3000:]
+    return build
+
+
+# Bytes in outputs --------------------------------------------------------------------------
+
+
+def test_control_characters_in_outputs_are_folded_on_the_page(built: Build) -> None:
+    page = built.html / "blog/bytes.html"
+    assert not CONTROL.search(page.read_text(encoding="utf-8"))
+    outputs = [o.get_text().strip() for o in soup(page).select(".cell_output")]
+    assert outputs == [
+        "Downloading: done",  # printed in five messages, each rewriting the line with \r
+        "ding dong\nthe end\nnul byte and green",
+        "step 3/3\n\n\nhtml bell",
+    ]
+    green = soup(page).select(".cell_output span.-Color-Green")
+    assert [span.get_text() for span in green] == ["green"]  # colour codes still colour
+
+
+def test_the_feed_parses_and_shows_the_folded_outputs(built: Build) -> None:
+    path = built.html / "blog/atom.xml"
+    etree.parse(str(path))  # lxml: every character is XML's
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    entry = next(e for e in feed.entries if e.title == "Bytes")
+    content = entry.content[0].value
+    assert not CONTROL.search(content)
+    for shown in ("Downloading: done", "ding dong", "the end", "step 3/3", "html bell"):
+        assert shown in content
+    assert "Downloading:  25%" not in content
+
+
+# Fast: the rules themselves ----------------------------------------------------------------
+
+#: Outputs stored in two notebooks of the corpus (their sources and licences are noted
+#: there): ``fastpages-fastlinkcheck.ipynb``, a fastprogress bar cleared with spaces at its
+#: end, and ``probml-jax-md-bubble-raft.ipynb``, pip's bar (its middle states left out).
+FASTLINKCHECK = (
+    "\u2588\r\r |--------------------| 0.00% [0/2 00:00<00:00]\r\r |\u2588\u2588\u2588\u2588"
+    "\u2588\u2588\u2588\u2588\u2588\u2588----------| 50.00% [1/2 00:00<00:00]\r\r |"
+    + "\u2588" * 20
+    + "| 100.00% [2/2 00:00<00:00]\r\r"
+    + " " * 49
+    + "\rNo broken links found!\n"
+)
+PIP = (
+    "\x1b[?25l\r\x1b[K     |\u2588\u258f" + " " * 30 + "| 10 kB 21.7 MB/s eta 0:00:01"
+    "\r\x1b[K     |" + "\u2588" * 32 + "| 284 kB 5.4 MB/s \n"
+    "\x1b[?25h  Building wheel for jax-md (setup.py) ... \x1b[?25l\x1b[?25hdone\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (FASTLINKCHECK, "No broken links found!\n"),
+        (
+            PIP,
+            "     |" + "\u2588" * 32 + "| 284 kB 5.4 MB/s\n"
+            "  Building wheel for jax-md (setup.py) ... done\n",
+        ),
+        ("0%\r50%\r100%\rdone\n", "done\n"),  # print(..., end="\r"), then a shorter last word
+        ("one\r\ntwo\r\n", "one\ntwo\n"),  # \r\n is a newline
+        ("ding\x07 dong\x00!", "ding dong!"),
+        ("teh\x08\x08he", "the"),  # backspace moves back; what follows overwrites
+        ("form\x0cfeed\x1b]0;title\x07 and \x1b[1Aup", "formfeed and up"),
+        ("\x1b[31mred\x1b[0m plain\n", "\x1b[31mred\x1b[0m plain\n"),  # colours stay
+        ("tab\tstays\n", "tab\tstays\n"),
+    ],
+)
+def test_terminal_text_shows_what_a_terminal_shows(raw: str, shown: str) -> None:
+    assert terminal_text(raw) == shown
+    assert not CONTROL.search(terminal_text(raw, colours=False))
+
+
+def fake_channel() -> Any:
+    from dryga_site.notebooks.sandbox import FencedIOPub
+
+    channel = FencedIOPub.__new__(FencedIOPub)  # no socket: only its rewriting is used
+    channel.printed, channel.rules, channel.waiting, channel.ready = {}, [], {}, []
+    return channel
+
+
+def message(kind: str, **content: str) -> dict:
+    return {
+        "header": {"msg_type": kind},
+        "parent_header": {"msg_id": "cell-1"},
+        "msg_type": kind,
+        "content": content,
+    }
+
+
+@pytest.mark.parametrize(
+    ("chunks", "shown"),
+    [
+        (
+            ["\rLoading 0%", "\rLoading 50%", "\rLoading 100%", "\n", "next"],
+            ["Loading 100%\n", "next"],
+        ),
+        (["0%\r", "50%\r", "100%\r", "done\n"], ["done\n"]),  # print(..., end="\r")
+        (["a", "b\nc", "d\n"], ["ab\n", "cd\n"]),
+    ],
+)
+def test_the_kernels_output_channel_passes_printed_text_in_whole_lines(
+    chunks: list[str], shown: list[str]
+) -> None:
+    """Each message is an output of its own, which myst-nb ends with a newline: a bar
+    printed in many messages showed every state on its own line."""
+    channel = fake_channel()
+    received = [channel.whole_lines(message("stream", name="stdout", text=c)) for c in chunks]
+    idle = message("status", execution_state="idle")
+    received += [channel.whole_lines(idle), *channel.ready]
+    assert [m["content"]["text"] for m in received if m["msg_type"] == "stream"] == shown
+    assert received[-1] is idle  # what waited came out before the kernel went idle
+
