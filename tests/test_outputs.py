@@ -23,9 +23,11 @@ from typing import Any
 import feedparser
 import nbformat
 import pytest
-from dryga_site.notebooks.outputs import terminal_text
+from docutils import nodes
 from lxml import etree
 
+from dryga_site.extension.seo import lead_paragraphs
+from dryga_site.notebooks.outputs import terminal_text
 from helpers import NOTEBOOK_FRONT_MATTER, ROOT, Build, jupyter_book, small_site, soup
 
 STABLE_MATCHING = ROOT / "tests/fixtures/notebooks/pytudes-stable-matching.ipynb"
@@ -133,6 +135,75 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
     build = jupyter_book(root)
     assert build.returncode == 0, build.output[-3000:]
     return build
+
+
+#: What the lists and the feed show of each post: its lead, or its description without one.
+EXCERPTS = {
+    "The Stable Matching Problem": LEAD,
+    "Bytes": "The lead paragraph of the bytes post.",
+    "Image first": "The lead paragraph of the image-first post.",
+    "Described": "The lead paragraph of the described post.",
+    "Headings only": "Only headings and code here.",
+}
+
+
+def pages(html: Path) -> list[Path]:
+    return [p for p in sorted(html.rglob("*.html")) if "_static" not in p.parts]
+
+
+def listed(page: Path) -> dict[str, str]:
+    """Each listed post's title and excerpt, on the blog's lists or the home page's postlist."""
+    doc = soup(page)
+    items = doc.select(".post-list__item") or doc.select("li.ablog-post")
+    return {
+        item.select_one(".post-list__title, .ablog-post-title a").get_text(strip=True): " ".join(
+            item.select_one(".post-excerpt, .ablog-post-excerpt").get_text(" ", strip=True).split()
+        )
+        for item in items
+    }
+
+
+def meta_descriptions(page: Path) -> tuple[str, str]:
+    doc = soup(page)
+    name = doc.select_one('meta[name="description"]')["content"]
+    return name, doc.select_one('meta[property="og:description"]')["content"]
+
+
+# Clean excerpts ----------------------------------------------------------------------------
+
+
+def test_no_page_and_no_feed_entry_shows_a_docutils_note(built: Build) -> None:
+    for page in [*pages(built.html), built.html / "blog/atom.xml"]:
+        text = page.read_text(encoding="utf-8")
+        for note in ("Duplicate implicit target", "system-message", "System Message"):
+            assert note not in text, f"{page.relative_to(built.html)} shows {note!r}"
+
+
+@pytest.mark.parametrize("page", ["blog.html", "index.html", "blog/tag/testing.html"])
+def test_lists_show_each_posts_first_real_paragraph(built: Build, page: str) -> None:
+    shown = listed(built.html / page)
+    assert shown.keys() == EXCERPTS.keys()
+    for title, lead in EXCERPTS.items():
+        assert shown[title].startswith(lead), f"{page}: {title!r} is listed with {shown[title]!r}"
+    assert "Peter Norvig" not in str(shown)  # the notebook's byline <div>
+
+
+def test_the_feed_summarises_each_post_with_its_lead(built: Build) -> None:
+    feed = feedparser.parse((built.html / "blog/atom.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    summaries = {entry.title: " ".join(entry.summary.split()) for entry in feed.entries}
+    assert summaries.keys() == EXCERPTS.keys()
+    for title, lead in EXCERPTS.items():
+        assert summaries[title].startswith(lead), (title, summaries[title])
+
+
+def test_search_engines_get_the_description_else_the_lead(built: Build) -> None:
+    described = meta_descriptions(built.html / "blog/described.html")
+    assert described == ("A description written for search engines.",) * 2
+    name, og = meta_descriptions(built.html / "blog/stable-matching.html")
+    assert name == og and name.startswith(LEAD) and len(name) <= 200 and name.endswith("…")
+    name, og = meta_descriptions(built.html / "blog/image-first.html")
+    assert name == og == "The lead paragraph of the image-first post."
 
 
 # Bytes in outputs --------------------------------------------------------------------------
@@ -247,3 +318,30 @@ def test_the_kernels_output_channel_passes_printed_text_in_whole_lines(
     assert [m["content"]["text"] for m in received if m["msg_type"] == "stream"] == shown
     assert received[-1] is idle  # what waited came out before the kernel went idle
 
+
+def test_the_lead_is_the_first_paragraph_of_prose() -> None:
+    """A docutils note, an image, a bold or italic line, a byline ``<div>`` and anything in
+    a list or a quote come before the lead; none is taken."""
+
+    def para(*children: nodes.Node) -> nodes.paragraph:
+        return nodes.paragraph("", "", *children)
+
+    lead = para(nodes.Text("The "), nodes.strong("", "lead"), nodes.Text(" paragraph."))
+    section = nodes.section(
+        "",
+        nodes.title("", "Title"),
+        nodes.system_message("", para(nodes.Text("Duplicate implicit target name: x.")), level=1),
+        para(nodes.image(uri="a.png", alt="A diagram")),
+        para(nodes.strong("", "Background")),
+        para(nodes.emphasis("", "By A. Writer")),
+        para(nodes.raw("", '<div class="byline">', format="html"), nodes.Text("By A. Writer")),
+        nodes.bullet_list("", nodes.list_item("", para(nodes.Text("An item.")))),
+        nodes.block_quote("", para(nodes.Text("A quote."))),
+        lead,
+        para(nodes.Text("The second paragraph.")),
+    )
+    assert lead_paragraphs(section) == [lead]
+    assert [p.astext() for p in lead_paragraphs(section, 2)] == [
+        "The lead paragraph.",
+        "The second paragraph.",
+    ]
