@@ -100,6 +100,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("doctree-read", texmath.render_math, BEFORE_COLLECTORS),
         ("doctree-read", citations.add_reference_list, BEFORE_COLLECTORS),
         ("doctree-read", outputs.clean_text, BEFORE_COLLECTORS),  # before ablog copies the lead
+        ("doctree-read", outputs.describe_images, DEFAULT),
         ("doctree-read", backlinks.add_placeholder, DEFAULT),
         ("doctree-read", visibility.record_post, AFTER_ABLOG),
         # Once every page is read

@@ -26,6 +26,7 @@ import pytest
 from docutils import nodes
 from lxml import etree
 
+from dryga_site.authoring.check import alt_notes, check_site
 from dryga_site.extension.seo import lead_paragraphs
 from dryga_site.notebooks.outputs import terminal_text
 from helpers import NOTEBOOK_FRONT_MATTER, ROOT, Build, jupyter_book, small_site, soup
@@ -204,6 +205,39 @@ def test_search_engines_get_the_description_else_the_lead(built: Build) -> None:
     assert name == og and name.startswith(LEAD) and len(name) <= 200 and name.endswith("…")
     name, og = meta_descriptions(built.html / "blog/image-first.html")
     assert name == og == "The lead paragraph of the image-first post."
+
+
+# Accessible outputs ------------------------------------------------------------------------
+
+
+def test_output_images_have_alt_text_and_never_a_path(built: Build) -> None:
+    images = soup(built.html / "blog/stable-matching.html").select("img")
+    # The author's alt (cell metadata), the figure's caption, or made up: the plot without
+    # either comes from the ninth code cell on the page.
+    assert [img["alt"] for img in images] == [
+        "Plot from code cell 9",
+        "Two overlapping histograms",
+        "Fifty actors",
+    ]
+    for page in pages(built.html):
+        for img in soup(page).select("img"):
+            alt = img.get("alt", "")
+            assert "_images" not in alt and not re.search(r"\.(png|jpe?g|svg|gif)$", alt), (
+                f"{page.relative_to(built.html)}: alt {alt!r}"
+            )
+
+
+def test_check_notes_output_images_without_their_authors_alt(built: Build) -> None:
+    note = (
+        'blog/stable-matching.ipynb: an output image has no alt text, so readers hear "Plot '
+        "from code cell 9\"; describe it in the cell's metadata (mystnb: image: alt: ...) or "
+        "give it a figure caption"
+    )
+    assert alt_notes(built.html, built.src) == [note]
+    said: list[str] = []
+    problems = check_site(built.src, external=False, build=False, say=said.append)
+    assert note in said  # information, not a problem
+    assert not [p for p in problems if "alt" in p.message]
 
 
 # Bytes in outputs --------------------------------------------------------------------------

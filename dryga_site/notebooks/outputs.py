@@ -7,6 +7,12 @@ them (myst-nb's ``myst-ansi`` lexer) and every other control character goes, so 
 clean and the Atom feed (XML, which forbids most of them) can be written. It runs over
 every page when it is read (outputs run now or stored in a notebook, glued values, the lead
 a list shows) and again when a page is written (values glued from another page).
+
+**Images.** An image a cell outputs gets alt text: the author's (the cell's
+``mystnb: image: alt:`` metadata, or ``:alt:`` on ``{glue:figure}``), else its figure's
+caption, else one made up from where it comes from, e.g. "Plot from code cell 5" (cells
+counted as the reader sees them on the page). Without it, HTML writers use the image's file
+path. Made-up alt text is marked with :data:`GENERATED_ALT`, so ``check`` can list them.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from collections.abc import Iterator
 
 from docutils import nodes
 from sphinx.application import Sphinx
+
+from ..extension.shared import GENERATED_ALT
 
 #: One terminal "token": an escape sequence (CSI such as colours, OSC such as hyperlinks,
 #: or a two-character one), or any single character.
@@ -115,3 +123,41 @@ def clean_text(app: Sphinx, doctree: nodes.document, docname: str = "") -> None:
         if isinstance(parent, nodes.FixedTextElement) and parent.rawsource == str(text):
             parent.rawsource = clean  # Sphinx highlights a block whose source is its text
         parent.replace(text, nodes.Text(clean))
+
+
+def _is_output(node: nodes.Node) -> bool:
+    """A rendering of an output (a cell's, or a glued value's): myst-nb's mime bundle."""
+    return isinstance(node, nodes.container) and node.get("nb_element") == "mime_bundle"
+
+
+def _is_cell(node: nodes.Node) -> bool:
+    """A code cell as the page shows it (myst-nb leaves out the cells it removes)."""
+    return isinstance(node, nodes.container) and node.get("nb_element") == "cell_code"
+
+
+def _caption(image: nodes.image) -> str:
+    """The caption of the figure holding ``image``, if any."""
+    figure = image.parent
+    while figure is not None and not isinstance(figure, nodes.figure):
+        figure = figure.parent
+    caption = figure.next_node(nodes.caption) if figure is not None else None
+    return " ".join(caption.astext().split()) if caption is not None else ""
+
+
+def describe_images(app: Sphinx, doctree: nodes.document) -> None:
+    """Give every output image without alt text its caption, or a made-up description."""
+    cells = {id(cell): number for number, cell in enumerate(doctree.findall(_is_cell), 1)}
+    for bundle in doctree.findall(_is_output):
+        cell = bundle.parent
+        while cell is not None and id(cell) not in cells:
+            cell = cell.parent
+        made_up = (
+            f"Plot from code cell {cells[id(cell)]}"
+            if cell is not None
+            else "Plot from this post's code"
+        )
+        for image in bundle.findall(nodes.image):
+            if "alt" not in image:
+                image["alt"] = _caption(image) or made_up
+                if image["alt"] == made_up:
+                    image["classes"].append(GENERATED_ALT)
