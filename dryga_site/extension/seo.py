@@ -107,8 +107,8 @@ def _add_description(context: dict[str, Any], description: str) -> None:
 def describe_page(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """A page's ``description`` front matter, else its lead paragraph, for search engines
-    and link previews.
+    """A page's ``description`` front matter, else its lead paragraph, else its title, for
+    search engines and link previews.
 
     Runs before sphinxext-opengraph, which then keeps this description instead of one cut
     from the page's whole text (headings, image alt text and raw HTML included).
@@ -117,6 +117,7 @@ def describe_page(
     if not description and doctree is not None:
         lead = [prose_text(paragraph) for paragraph in lead_paragraphs(doctree)]
         description = _shortened(" ".join(lead), app.config.ogp_description_length)
+        description = description or Markup(str(context.get("title", ""))).striptags()
     if not description:
         return
     if context.get("meta") is None:
