@@ -24,6 +24,7 @@ from .notebooks import (
     fence,
     margins,
     numbering,
+    outputs,
     runcode,
     sandbox,
     texmath,
@@ -101,6 +102,8 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("doctree-read", failures.report_failed_run, BEFORE_COLLECTORS),
         ("doctree-read", texmath.render_math, BEFORE_COLLECTORS),
         ("doctree-read", citations.add_reference_list, BEFORE_COLLECTORS),
+        ("doctree-read", outputs.clean_text, BEFORE_COLLECTORS),  # before ablog copies the lead
+        ("doctree-read", outputs.describe_images, DEFAULT),
         ("doctree-read", backlinks.add_placeholder, DEFAULT),
         ("doctree-read", visibility.record_post, AFTER_ABLOG),
         ("doctree-read", series.record_series, AFTER_ABLOG),
@@ -117,7 +120,8 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("warn-missing-reference", texmath.report_missing_equation, DEFAULT),
         ("doctree-resolved", seo.root_relative_not_found_links, DEFAULT),
         ("doctree-resolved", assets.lazy_images, DEFAULT),
-        ("html-page-context", seo.use_front_matter_description, BEFORE_OPENGRAPH),
+        ("doctree-resolved", outputs.clean_text, DEFAULT),  # values glued from other pages
+        ("html-page-context", seo.describe_page, BEFORE_OPENGRAPH),
         ("html-page-context", seo.describe_generated_pages, DEFAULT),
         ("html-page-context", seo.drop_not_found_neighbours, DEFAULT),
         ("html-page-context", catalog.add_filter_script, DEFAULT),

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ import yaml
 from ..core import frontmatter, posts, series
 from ..core.pages import POST, Folders, Page, read_page
 from ..core.problems import ANSI, Problem, shown
+from ..extension.shared import GENERATED_ALT
 from .config import (
     base_url_of,
     site_env,
@@ -96,6 +98,36 @@ def series_problems(root: Path, pages: dict[str, Page], on: date | None = None) 
         for parts in found.values()
         for name, message in series.number_problems(parts)
     ]
+
+
+class _MadeUpAlt(HTMLParser):
+    """The alt text of each image whose alt text the build made up (``GENERATED_ALT``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.alts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img" and GENERATED_ALT in (found.get("class") or "").split():
+            self.alts.append(found.get("alt") or "")
+
+
+def alt_notes(html: Path, root: Path) -> list[str]:
+    """One note per output image with no alt text of its author's, named by its source."""
+    notes = []
+    for page in sorted(html.rglob("*.html")):
+        parser = _MadeUpAlt()
+        parser.feed(page.read_text(encoding="utf-8"))
+        stem = page.relative_to(html).with_suffix("")
+        source = next((s for s in (".ipynb", ".md") if (root / stem).with_suffix(s).is_file()), "")
+        for alt in parser.alts if source else ():
+            notes.append(
+                f"{stem.as_posix()}{source}: an output image has no alt text, so readers hear "
+                f'"{alt}"; describe it in the cell\'s metadata (mystnb: image: alt: ...) or '
+                "give it a figure caption"
+            )
+    return list(dict.fromkeys(notes))
 
 
 def config_problems(root: Path) -> list[Problem]:
@@ -286,6 +318,8 @@ def check_site(
     else:
         base_url = base_url_of(html)
         problems += check_links(html, root, base_url)
+        for note in alt_notes(html, root):  # information, not a problem
+            say(note)
         problems += feed_problems(html, root, base_url, folders)
         if external:
             say("Checking links to other sites ...")

@@ -24,6 +24,7 @@ from sphinx.util import docname_join
 
 from ..core import posts
 from ..extension.errors import author_error
+from ..extension.seo import lead_paragraphs
 from ..extension.shared import digest
 from ..extension.state import store
 from .ablog_adapter import YearOnlyDate, ablog_records, untie
@@ -43,8 +44,26 @@ def _link_targets(docname: str, doctree: nodes.Node) -> list[tuple[str, str, int
     return targets
 
 
+def lead_excerpt(doctree: nodes.document, metadata: dict[str, Any], count: int) -> list[nodes.Node]:
+    """What the blog's lists and feed show of a post: its first ``count`` real paragraphs
+    (``seo.lead_paragraphs``), else its ``description``.
+
+    ablog takes the first paragraphs of any kind, before Sphinx drops docutils' notes from
+    the page: a notebook whose first prose follows two headings of the same text was listed
+    with "Duplicate implicit target name" as its excerpt, and one opening with an image, a
+    badge or a byline with that.
+    """
+    if count <= 0:
+        return []
+    if leads := lead_paragraphs(doctree, count):
+        return [paragraph.deepcopy() for paragraph in leads]
+    description = str(metadata.get("description", "")).strip()
+    return [nodes.paragraph(description, description)] if description else []
+
+
 def record_post(app: Sphinx, doctree: nodes.document) -> None:
-    """After ablog has read a page: apply the date flags and note what the page is.
+    """After ablog has read a page: apply the date flags, take the lead as the excerpt
+    (:func:`lead_excerpt`) and note what the page is.
 
     Drafts become undated (ablog then lists them nowhere) unless a preview shows them;
     approximate dates become year-only. ablog keeps a copy of the whole page, and excerpts
@@ -72,6 +91,8 @@ def record_post(app: Sphinx, doctree: nodes.document) -> None:
         post["reading_minutes"] = max(1, metadata.get("wordcount", {}).get("minutes", 1))
         if not listed:
             metadata["nosearch"] = True  # reachable by its URL only
+        if not post["section"]:
+            post["excerpt"] = lead_excerpt(doctree, metadata, app.config.post_auto_excerpt)
         untie(post["excerpt"])
         if not post["section"]:
             post["doctree"] = None  # the page's own doctree: see ListingPages.feed

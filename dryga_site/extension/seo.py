@@ -1,14 +1,21 @@
-"""Canonical URLs, robots.txt and the 404 page prefix, derived from one base URL.
+"""Canonical URLs, robots.txt and the 404 page prefix, derived from one base URL; what a
+page says about itself to search engines, link previews and the blog's lists.
 
 The base URL is ``html_baseurl`` from ``_config.yml``; on Read the Docs the
 ``READTHEDOCS_CANONICAL_URL`` environment variable replaces it, so canonical
 links, the sitemap, OpenGraph tags, the Atom feed and the 404 page all agree.
+
+A page's **lead** is its first real paragraph (:func:`lead_paragraphs`): prose of its own,
+not a docutils note, a heading, an image, a byline or anything inside a list, quote, box,
+table or code cell. The blog's lists show a post's lead; search engines and link previews
+get the page's ``description``, else its lead.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -17,6 +24,62 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
+
+#: Raw HTML that starts a block of its own: a paragraph holding it is markup (a byline
+#: ``<div>``, a centred banner), not prose.
+_BLOCK_HTML = re.compile(r"<(?:div|p|center|table|img|iframe|h[1-6]|figure|section)\b", re.I)
+#: Inline parts whose text is not the paragraph's prose.
+_NOT_PROSE = (nodes.raw, nodes.image, nodes.footnote_reference, nodes.citation_reference)
+
+
+def _is_lead(paragraph: nodes.paragraph) -> bool:
+    """Whether ``paragraph`` is prose a page could open with.
+
+    It stands in a section itself (not in a docutils note, list, quote, table, box, caption
+    or cell output), holds no block of raw HTML, and has words of its own beside any link,
+    emphasis or image: a paragraph that is all bold is a heading, all italics a byline.
+    """
+    if not isinstance(paragraph.parent, nodes.section | nodes.document):
+        return False
+    raw = "".join(r.astext() for r in paragraph.findall(nodes.raw))
+    own = "".join(child.astext() for child in paragraph.children if isinstance(child, nodes.Text))
+    return not _BLOCK_HTML.search(raw) and re.search(r"\w", own) is not None
+
+
+def lead_paragraphs(doctree: nodes.Node, count: int = 1) -> list[nodes.paragraph]:
+    """The page's first ``count`` real paragraphs (see :func:`_is_lead`), in reading order."""
+    found = []
+    for paragraph in doctree.findall(nodes.paragraph):
+        if _is_lead(paragraph):
+            found.append(paragraph)
+            if len(found) == count:
+                break
+    return found
+
+
+def prose_text(paragraph: nodes.Element) -> str:
+    """A paragraph's words, without markup, images or reference marks, on one line."""
+    words = (
+        text
+        for text in paragraph.findall(nodes.Text)
+        if not any(isinstance(a, _NOT_PROSE) for a in _ancestors(text, paragraph))
+    )
+    return " ".join("".join(words).split())
+
+
+def _ancestors(node: nodes.Node, top: nodes.Node) -> list[nodes.Node]:
+    found = []
+    while node is not top and node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
+
+
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
 
 
 def _with_slash(url: str) -> str:
@@ -41,19 +104,25 @@ def _add_description(context: dict[str, Any], description: str) -> None:
     context["metatags"] = context.get("metatags", "") + tag
 
 
-def use_front_matter_description(
+def describe_page(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Prefer a page's ``description`` front matter for search engines and link previews.
+    """A page's ``description`` front matter, else its lead paragraph, else its title, for
+    search engines and link previews.
 
-    Runs before sphinxext-opengraph, which then keeps this description instead of
-    one cut from the page's first paragraph.
+    Runs before sphinxext-opengraph, which then keeps this description instead of one cut
+    from the page's whole text (headings, image alt text and raw HTML included).
     """
-    meta = context.get("meta") or {}
-    description = str(meta.get("description", "")).strip()
+    description = str((context.get("meta") or {}).get("description", "")).strip()
+    if not description and doctree is not None:
+        lead = [prose_text(paragraph) for paragraph in lead_paragraphs(doctree)]
+        description = _shortened(" ".join(lead), app.config.ogp_description_length)
+        description = description or Markup(str(context.get("title", ""))).striptags()
     if not description:
         return
-    meta["og:description"] = description
+    if context.get("meta") is None:
+        context["meta"] = {}
+    context["meta"]["og:description"] = description
     _add_description(context, description)
 
 

@@ -21,6 +21,9 @@ from .assets import DEFAULT_PAGE_ASSETS
 #: A node attribute: set it true on a part of a post the feed leaves out (e.g. a list that
 #: only makes sense on the page). HTML writers ignore unknown attributes.
 NOT_IN_FEED = "site_not_in_feed"
+#: The class of an output image whose alt text the build made up (the author gave none):
+#: ``check`` lists them (notebooks/outputs.py).
+GENERATED_ALT = "site-generated-alt"
 
 
 def _setting(default: Any, rebuild: str, **kwargs: Any) -> Any:

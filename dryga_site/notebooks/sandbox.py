@@ -42,6 +42,7 @@ from sphinx.util import logging
 from traitlets import Type
 
 from .datafiles import copy_into, written
+from .outputs import terminal_text, unfinished_line
 
 logger = logging.getLogger(__name__)
 
@@ -94,16 +95,52 @@ def kernel_room(
 
 
 class FencedIOPub(AsyncZMQSocketChannel):
-    """The kernel's output channel: each cell's output cut at :data:`OUTPUT_LIMIT`, and the
+    """The kernel's output channel: each cell's output cut at :data:`OUTPUT_LIMIT`, the
     build machine's folders (the site's, the temporary, Python's and the home folder) rewritten
-    in text as it arrives."""
+    in text as it arrives, and printed text passed on in whole lines (:meth:`whole_lines`)."""
 
     async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
-        msg = await super().get_msg(timeout)
         if not hasattr(self, "printed"):
             self.printed: dict[str, int] = {}
             room = ROOM.get()
             self.rules = machine_paths(room.srcdir if room else "")
+            self.waiting: dict[tuple[str, str], dict[str, Any]] = {}
+            self.ready: list[dict[str, Any]] = []
+        if self.ready:
+            return self.ready.pop(0)
+        return self.whole_lines(self.rewrite(await super().get_msg(timeout)))
+
+    def whole_lines(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """A cell's printed text in whole lines, each as a terminal shows it at its end.
+
+        nbclient keeps each message as an output of its own, and myst-nb starts a new line
+        for each: a progress bar rewritten with ``\\r`` in many messages would show every
+        state. So the last, unfinished line of a stream waits (folded, ``outputs.py``) for the
+        rest of it; any other message of the cell (at the latest, the kernel going idle)
+        first brings out what waits.
+        """
+        cell = msg["parent_header"].get("msg_id", "")
+        if msg["msg_type"] != "stream":
+            waiting = [self.waiting.pop(key) for key in list(self.waiting) if key[0] == cell]
+            self.ready += waiting[1:] + [msg] if waiting else []
+            return waiting[0] if waiting else msg
+        key = (cell, msg["content"]["name"])
+        text = self.waiting.pop(key, {"content": {"text": ""}})["content"]["text"]
+        text += msg["content"]["text"]
+        done, newline, rest = text.rpartition("\n")
+        if rest and len(rest) <= LINE_LIMIT:
+            self.waiting[key] = {
+                **msg,
+                "content": {**msg["content"], "text": unfinished_line(rest)},
+            }
+            text = done + newline
+        if not text:
+            msg["msg_type"] = "execute_input"  # a message nbclient reads and does not keep
+        msg["content"]["text"] = terminal_text(text)
+        return msg
+
+    def rewrite(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Machine paths out of the message's text, and the cell's output cut at the limit."""
         content, kind = msg["content"], msg["msg_type"]
         if kind == "error":
             content["traceback"] = [neutral(line, self.rules) for line in content["traceback"]]
