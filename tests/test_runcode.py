@@ -7,6 +7,7 @@ locally and fail under CI=true.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -64,9 +65,34 @@ def test_runtime_is_copied_and_posts_get_controls(html: Path, pyodide: Path) -> 
     page = (html / SAGE).read_text(encoding="utf-8")
     assert '"needs": [[], [], [], [], []]' in page
     assert '"runtime": "../_static/pyodide/"' in page
+    build = runcode.build_id(pyodide)
+    assert f'"worker": "../_static/runcode-worker.js?v={build}", "build": "{build}"' in page
     # The page names the runtime only inside the script: no link, preload or source.
     assert not soup(html / SAGE).select('[src*="pyodide"], [href*="pyodide"]')
     assert "runcode" not in (html / "about.html").read_text(encoding="utf-8")
+
+
+def test_the_build_id_changes_with_the_worker_and_the_runtime(
+    pyodide: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers' saved Python snapshots are kept under it, so any file they depend on changes it."""
+    static, folder = tmp_path / "static", tmp_path / "pyodide"
+    static.mkdir()
+    folder.mkdir()
+    for name in (runcode.CONTROLS.name, runcode.WORKER):
+        (static / name).write_bytes((runcode.STATIC / name).read_bytes())
+    for name in runcode.RUNTIME_FILES:
+        (folder / name).symlink_to(pyodide / name)
+    monkeypatch.setattr(runcode, "STATIC", static)
+    monkeypatch.setattr(runcode, "CONTROLS", static / runcode.CONTROLS.name)
+    first = runcode.build_id(folder)
+    assert re.fullmatch(r"[0-9a-f]{16}", first)
+    assert runcode.build_id(folder) == first, "the same files, the same id"
+    (static / runcode.WORKER).write_text("/* another worker */", encoding="utf-8")
+    second = runcode.build_id(folder)
+    (folder / "python_stdlib.zip").unlink()
+    (folder / "python_stdlib.zip").write_bytes(b"another standard library")
+    assert len({first, second, runcode.build_id(folder)}) == 3
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +153,16 @@ def local_only(context, base: str) -> list[str]:
 def open_post(browser, base: str, path: str = SAGE):
     context = browser.new_context(viewport={"width": 1350, "height": 940})
     seen = local_only(context, base)
+    return context, open_page(context, base + path), seen
+
+
+def open_page(context, url: str):
+    """A new tab of ``context`` on ``url``, collecting its uncaught errors in ``page.errors``."""
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(base + path, wait_until="load")
-    return context, page, seen
+    page.goto(url, wait_until="load")
+    return page
 
 
 def cell_at(page, number: int):
@@ -192,9 +223,10 @@ def test_the_same_under_the_read_the_docs_prefix(browser, html, tmp_path) -> Non
 
 @pytest.fixture(scope="module")
 def live(browser, server) -> Iterator[object]:
-    """The Sage post with Python loaded after running its first cell."""
+    """The Sage post with Python loaded after running its first cell, its snapshot saved."""
     context, page, _ = open_post(browser, server)
     run(page, 1)
+    saved_snapshot(page)  # so a restart after Stop is a warm start
     yield page
     context.close()
 
@@ -272,4 +304,111 @@ def test_a_failed_download_says_so_and_can_retry(browser, server) -> None:
     )
     assert any("pyodide.asm.wasm" in r for r in seen[before:])
     assert not cell_at(page, 1).get_by_role("alert").count()
+    context.close()
+
+
+# -- warm across pages ------------------------------------------------------------------------
+
+#: What each saved snapshot's Cache Storage entry is, read in the page: [cache name, bytes].
+SNAPSHOTS = """async () => {
+    const found = [];
+    for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) {
+            const response = await caches.match(request, {cacheName: name});
+            found.push([name, (await response.arrayBuffer()).byteLength]);
+        }
+    }
+    return found;
+}"""
+
+
+def saved_snapshot(page, timeout: float = 60) -> str:
+    """Wait until the only thing stored is the snapshot a Run saves (after its output), a copy
+    of Python's memory; return its Cache Storage name."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = page.evaluate(SNAPSHOTS)
+        if len(found) == 1 and found[0][1] > 10_000_000:
+            return found[0][0]
+        assert time.monotonic() < deadline, f"no snapshot alone after the Run: {found}"
+        page.wait_for_timeout(100)
+
+
+def expected_store(html: Path, pyodide: Path) -> str:
+    version = json.loads((pyodide / "package.json").read_text(encoding="utf-8"))["version"]
+    build = re.search(r'"build": "(\w+)"', (html / SAGE).read_text(encoding="utf-8"))[1]
+    return f"runcode-snapshot {version} {build}"
+
+
+def test_python_stays_warm_from_one_post_to_the_next(browser, server, html, pyodide) -> None:
+    context, page, seen = open_post(browser, server)
+    assert page.evaluate(SNAPSHOTS) == [], "nothing is stored before a Run"
+    cold = run(page, 1)
+    assert saved_snapshot(page) == expected_store(html, pyodide)
+    warm, numbers = [], []
+    for path in ("blog/run-stale-tests.html", "blog/real-10x-engineer.html"):
+        before = len(seen)
+        page = open_page(context, server + path)
+        page.wait_for_timeout(500)
+        assert [r for r in seen[before:] if RUNTIME_FILE.search(r)] == [], "nothing before Run"
+        warm.append(run(page, 1))
+        assert cell_at(page, 1).locator(".runcode-status").inner_text().startswith("Ran")
+        numbers.append(replace_and_run(page, 1, "import random\nprint(random.getrandbits(64))"))
+        assert page.errors == []
+    print(f"\nfirst Run: {cold:.2f} s on the first post, {warm} s on the next ones")
+    assert max(warm) <= 0.5 * cold, "scripts/bench.py --runtime measures the real ratio"
+    assert numbers[0] != numbers[1], "each page gets fresh random numbers, not the snapshot's"
+    context.close()
+
+
+#: Spoil the saved snapshot in one way, read in the page; the SHA-256 stays right unless damaged.
+SPOIL = """async (kind) => {
+    const [name] = await caches.keys();
+    const cache = await caches.open(name);
+    const [request] = await cache.keys();
+    const response = await cache.match(request);
+    let bytes = new Uint8Array(await response.arrayBuffer());
+    let digest = response.headers.get('x-sha256');
+    if (kind === 'damaged') {
+        bytes[bytes.length >> 1] ^= 0xff;
+    } else {
+        if (kind === 'cut short') bytes = bytes.slice(0, bytes.length / 2);
+        if (kind === 'from another Pyodide build') new Uint32Array(bytes.buffer, 16, 8).fill(7);
+        if (kind === 'not a snapshot') bytes = new TextEncoder().encode('<h1>Hi</h1>'.padEnd(4096));
+        const sha = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        digest = Array.from(sha, (b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    await cache.put(request, new Response(bytes, {headers: {'x-sha256': digest}}));
+    return bytes.length;
+}"""
+
+
+def test_a_broken_or_foreign_snapshot_falls_back_to_a_normal_start(browser, server) -> None:
+    context, page, _ = open_post(browser, server)
+    run(page, 1)
+    store = saved_snapshot(page)
+    kinds = ("damaged", "cut short", "from another Pyodide build", "not a snapshot")
+    for kind in kinds:
+        page.evaluate(SPOIL, kind)
+        page = open_page(context, server + SAGE)
+        code = cell_at(page, 4).get_by_role("textbox")
+        code.fill(code.inner_text() + '\nprint("seats left:", world["seats"])')
+        run(page, 4)
+        output = cell_at(page, 4).locator(".cell_output").inner_text()
+        assert "seats left: {'T-1': 'seat-4A'}" in output, kind
+        assert not page.get_by_role("alert").count(), kind
+        assert page.errors == [], kind
+        assert saved_snapshot(page) == store, f"{kind}: a good snapshot replaced it"
+    # One saved by another build of the site is not even read, and gives way to this build's.
+    page.evaluate(
+        """async () => {
+            const [name] = await caches.keys();
+            const other = await caches.open(name.replace(/ \\w+$/, ' 0123456789abcdef'));
+            await other.put(location.href, new Response('not for this build'));
+            await caches.delete(name);
+        }"""
+    )
+    page = open_page(context, server + SAGE)
+    run(page, 1)
+    assert saved_snapshot(page) == store
     context.close()

@@ -1,7 +1,8 @@
 (settings) => {
-  /* Run controls for a post's code cells. Inlined into the page by dryga_site/runcode.py and
-     called with its settings: where the runtime and worker are, the notebook to download, and
-     for each cell what it needs that the runtime lacks. Nothing is fetched before an edit or Run. */
+  /* Run controls for a post's code cells. Inlined into the page by dryga_site/notebooks/runcode.py
+     and called with its settings: where the runtime and worker are, the build they belong to,
+     the notebook to download, and for each cell what it needs that the runtime lacks. Nothing is
+     fetched before an edit or Run. */
   const CSS = `
 html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6rem; }
 .runcode-bar { position: absolute; top: 0; left: 0; right: 0; height: 2.2rem; display: flex;
@@ -66,7 +67,8 @@ html.runcode .cell:has(.cell_input pre) { position: relative; padding-top: 2.6re
       };
     });
     ready.catch(() => {}); // reported by the run that waits for it
-    worker.postMessage({ type: "load", runtime: new URL(settings.runtime, document.baseURI).href });
+    const runtime = new URL(settings.runtime, document.baseURI).href;
+    worker.postMessage({ type: "load", runtime, build: settings.build });
   }
 
   const STOPPED = "Stopped; Python starts afresh on the next run";
