@@ -7,9 +7,12 @@ locally and fail under CI=true.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import struct
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,6 +234,14 @@ def live(browser, server) -> Iterator[object]:
     context.close()
 
 
+def axe_violations(page) -> list[str]:
+    if not AXE.is_file():
+        missing_tool("axe-core")
+    page.add_script_tag(path=AXE)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [v["id"] for v in result["violations"]]
+
+
 def replace_and_run(page, number: int, source: str) -> str:
     cell_at(page, number).get_by_role("textbox").fill(source)
     run(page, number)
@@ -243,11 +254,7 @@ def test_an_exception_is_shown_and_the_page_still_works(live) -> None:
     assert re.search(r'File "<cell 5>", line 2.*ValueError: no such trip', output, re.S)
     assert "pyodide" not in output, "the traceback is the reader's code only"
     assert "Raised an error" in cell_at(live, 5).locator(".runcode-status").inner_text()
-    if not AXE.is_file():
-        missing_tool("axe-core")
-    live.add_script_tag(path=AXE)
-    result = live.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [v["id"] for v in result["violations"]] == []
+    assert axe_violations(live) == []
     assert replace_and_run(live, 5, "list(world)") == "['rooms', 'seats', 'charges']"
     assert live.errors == []
 
@@ -411,4 +418,152 @@ def test_a_broken_or_foreign_snapshot_falls_back_to_a_normal_start(browser, serv
     page = open_page(context, server + SAGE)
     run(page, 1)
     assert saved_snapshot(page) == store
+    context.close()
+
+
+# -- sharing an edited cell -------------------------------------------------------------------
+
+
+def cell_id(code: str) -> str:
+    """A cell's name in a shared link: FNV-1a of its published code's UTF-16 code units."""
+    data = code.encode("utf-16-le")
+    value = 0x811C9DC5
+    for (unit,) in struct.iter_unpack("<H", data):
+        value = ((value ^ unit) * 16777619) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
+def link_to(html: Path, number: int, form: str, data: bytes) -> str:
+    """A link's fragment for cell ``number`` of the Sage post: ``form`` and base64url ``data``."""
+    published = soup(html / SAGE).select(".cell_input pre")[number - 1].get_text()
+    text = base64.urlsafe_b64encode(data).decode().rstrip("=")
+    return f"#code={cell_id(published)}.{form}{text}"
+
+
+def shared(html: Path, number: int, code: bytes, form: str = "z") -> str:
+    """The fragment that brings ``code`` (UTF-8) to cell ``number``, deflated for ``z``."""
+    if form == "z":
+        packer = zlib.compressobj(wbits=-15)  # deflate-raw
+        code = packer.compress(code) + packer.flush()
+    return link_to(html, number, form, code)
+
+
+def published_code(html: Path) -> list[str]:
+    return [pre.get_text().strip() for pre in soup(html / SAGE).select(".cell_input pre")]
+
+
+def shown_code(page) -> list[str]:
+    return [t.strip() for t in page.locator(".cell_input pre").all_inner_texts()]
+
+
+def test_a_shared_cell_opens_with_its_code_and_runs_only_on_run(browser, server, html) -> None:
+    context, page, _ = open_post(browser, server)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
+    declined = cell_at(page, 4)
+    code = declined.get_by_role("textbox")
+    code.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type('\nprint("seats left:", world["seats"])  # é ✓ </script>')
+    edited = code.inner_text()
+    declined.get_by_role("button", name="Copy link").press("Enter")  # a real button: keyboard
+    status = declined.get_by_role("status")
+    status.filter(has_text="Link copied").wait_for()
+    link = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert link.startswith(f"{server}{SAGE}#code=")
+    assert len(link) < 400, "compressed"
+
+    context, page, seen = open_post(browser, server, link.removeprefix(server))
+    declined = cell_at(page, 4)
+    assert declined.get_by_role("textbox").inner_text() == edited
+    assert "Code from a link, not the post's own" in declined.inner_text()
+    assert declined.get_by_role("status").inner_text() == "Not run yet"
+    assert declined.locator(".runcode-from-link").is_visible()
+    assert declined.get_by_role("button", name="Reset").is_visible()
+    assert page.evaluate("scrollY") > 500, "scrolled to the cell"
+    assert axe_violations(page) == []
+    page.wait_for_timeout(1000)
+    assert [r for r in seen if RUNTIME_FILE.search(r)] == [], "nothing runs (or loads) on opening"
+    output = declined.locator(".cell_output")
+    assert "seats left" not in output.inner_text()
+    run(page, 4)
+    assert "seats left: {'T-1': 'seat-4A'}" in output.inner_text()
+    declined.get_by_role("button", name="Reset").click()
+    assert shown_code(page) == published_code(html)
+    assert not declined.locator(".runcode-from-link").count()
+    assert page.url == server + SAGE, "a reload shows the post's own code"
+    assert page.errors == []
+    context.close()
+
+
+def test_without_a_clipboard_the_link_is_shown_to_copy(browser, server) -> None:
+    context = browser.new_context()
+    local_only(context, server)
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined})"
+    )
+    page = open_page(context, server + SAGE)
+    second = cell_at(page, 2)
+    second.get_by_role("textbox").fill('print("shared by hand")')
+    second.get_by_role("button", name="Copy link").click()
+    field = second.get_by_role("textbox", name="Link to the code of cell 2")
+    assert field.evaluate("f => f === document.activeElement && f.readOnly")
+    link = field.input_value()
+    assert link.startswith(f"{server}{SAGE}#code=")
+    assert field.evaluate("f => [f.selectionStart, f.selectionEnd]") == [0, len(link)]
+    assert second.get_by_role("status").inner_text() == "Copy the link from the field below"
+    assert axe_violations(page) == []
+    opened = open_page(context, link)
+    assert cell_at(opened, 2).get_by_role("textbox").inner_text() == 'print("shared by hand")'
+    assert page.errors == opened.errors == []
+    context.close()
+
+
+#: Links a reader may be sent: what the page must show (a note), never run.
+BAD_LINKS = {
+    "megabytes": (lambda html: "#code=0123abcd.u" + "A" * 2_000_000, "longer than the 8,000"),
+    "invalid UTF-8": (lambda html: shared(html, 2, b"print(1)\xff\xfe", "u"), "not valid UTF-8"),
+    "a zip bomb": (lambda html: shared(html, 2, b"#" * 5_000_000), "longer than 100,000 char"),
+    "damaged": (lambda html: link_to(html, 2, "z", b"\xff not deflate"), "its code is damaged"),
+    "not base64": (lambda html: shared(html, 2, b"abc", "u") + "A", "not in the form"),
+    "malformed": (lambda html: "#code=<script>alert(1)</script>", "not in the form"),
+    "unknown cell": (lambda html: "#code=00000000.uMQ", "no cell of this post has the code"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_LINKS)
+def test_a_bad_link_is_ignored_with_a_note(browser, server, html, kind: str) -> None:
+    fragment, note = BAD_LINKS[kind]
+    context, page, seen = open_post(browser, server, SAGE + fragment(html))
+    problem = page.locator(".runcode-link-problem")
+    problem.wait_for()
+    assert note in problem.inner_text()
+    assert problem.inner_text().startswith("The code in this page's link was not loaded:")
+    assert problem.get_attribute("role") == "status"
+    assert shown_code(page) == published_code(html)
+    page.wait_for_timeout(500)
+    assert [r for r in seen if RUNTIME_FILE.search(r)] == []
+    assert page.errors == []
+    context.close()
+
+
+def test_a_linked_script_tag_is_shown_as_text(browser, server, html) -> None:
+    code = '</script><script>document.title = "pwned"</script><img src=x onerror="alert(1)">'
+    context, page, seen = open_post(browser, server, SAGE + shared(html, 2, code.encode()))
+    page.on("dialog", lambda d: page.errors.append(f"dialog: {d.message}"))
+    assert cell_at(page, 2).get_by_role("textbox").inner_text() == code
+    page.wait_for_timeout(500)
+    assert page.title() != "pwned" and page.locator(".cell img[src=x]").count() == 0
+    assert [r for r in seen if RUNTIME_FILE.search(r)] == [] and page.errors == []
+    context.close()
+
+
+def test_heading_anchors_still_work(browser, server) -> None:
+    context, page, _ = open_post(browser, server, SAGE + "#a-tiny-saga-executor")
+    page.wait_for_timeout(300)
+    top = page.evaluate(
+        "document.getElementById('a-tiny-saga-executor').getBoundingClientRect().top"
+    )
+    assert page.evaluate("scrollY") > 0 and -5 < top < 150
+    assert not page.locator(".runcode-link-problem").count()
     context.close()
