@@ -4,7 +4,9 @@ Pyodide (the npm ``pyodide`` package, installed by ``npm ci``) is copied from
 ``node_modules/pyodide`` into the built site's ``_static/pyodide/``, and nothing references it
 until a reader edits a cell or presses Run: then a Web Worker (``runcode-worker.js``) loads it
 from the site itself. Each executed post gets a small inline script (``static/runcode.js``)
-that adds the run controls; with JavaScript off the page stays as it was.
+that adds the run controls; with JavaScript off the page stays as it was. After a reader's
+first Run the worker saves a snapshot of Python's memory in the browser, under the Pyodide
+version and ``build_id``, so the first Run on the next post skips Python's start-up.
 
 Whether a cell can run is worked out at build time from what its code (and the code above it)
 imports, against what the copied runtime provides: the modules in its ``python_stdlib.zip``, the
@@ -131,9 +133,11 @@ def add_controls(
     sources = code_cells(doctree)
     if not sources:
         return
+    build = app.config.site_runtime_stamp
     settings = {
         "runtime": context["pathto"](f"_static/{TARGET}/", 1),
-        "worker": context["pathto"](f"_static/{WORKER}", 1),
+        "worker": f"{context['pathto'](f'_static/{WORKER}', 1)}?v={build}",
+        "build": build,
         "notebook": run["download"],
         "needs": missing_per_cell(sources, offline_modules(folder)),
     }
@@ -160,7 +164,8 @@ def copy_runtime(app: Sphinx, exception: Exception | None) -> None:
 def note_runtime(app: Sphinx, config: Config) -> None:
     """Stamp the runtime and the controls into the HTML settings, or say how to turn them on.
 
-    A changed stamp (runtime installed or removed, controls edited) rewrites every page.
+    A changed stamp (runtime installed or removed, controls or worker edited) rewrites every
+    page.
     """
     folder = runtime(app)
     if folder is None:
@@ -170,6 +175,23 @@ def note_runtime(app: Sphinx, config: Config) -> None:
         )
         config.site_runtime_stamp = ""
         return
-    digest = hashlib.sha256(CONTROLS.read_bytes())
-    digest.update((folder / "pyodide-lock.json").read_bytes())
-    config.site_runtime_stamp = digest.hexdigest()[:16]
+    config.site_runtime_stamp = build_id(folder)
+
+
+def build_id(folder: Path) -> str:
+    """A digest of the run controls, their worker and the runtime's files.
+
+    Readers' browsers keep the Python snapshot of a warm start under it (and the Pyodide
+    version), so a snapshot made by another build is never used; the pages carry it, and the
+    worker's URL too, so a worker from another build is never mixed with them.
+    """
+    files = (CONTROLS, STATIC / WORKER, *(folder / name for name in RUNTIME_FILES))
+    return _digest(tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+
+
+@functools.lru_cache(maxsize=4)
+def _digest(files: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for path, _size, _mtime in files:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
