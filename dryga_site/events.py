@@ -16,7 +16,7 @@ from sphinx.application import Sphinx
 
 from .blog import ablog_adapter, listings, series, visibility
 from .catalog import backlinks, catalog
-from .extension import assets, errors, seo, shared, sitemap, sources, state, toc
+from .extension import assets, errors, firstpaint, seo, shared, sitemap, sources, state, toc
 from .notebooks import (
     citations,
     downloads,
@@ -57,7 +57,7 @@ BEFORE_EXTERNAL_TOC = 850
 #: config-inited: after sphinx-external-toc has excluded what _toc.yml leaves out.
 #: env-get-updated: after Sphinx has numbered the figures of the whole site.
 #: html-page-context: after every extension (and the theme) added its assets.
-#: build-finished: after everything that may still warn.
+#: build-finished: after everything that writes into the built site or may still warn.
 LAST = 900
 
 #: The extension's version, as Sphinx reports it.
@@ -80,6 +80,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("config-inited", assets.check_rules, DEFAULT),
         ("config-inited", partial(shared.ship_static, folders=STATIC_FOLDERS), DEFAULT),
         ("config-inited", runcode.note_runtime, DEFAULT),
+        ("config-inited", firstpaint.note_tools, DEFAULT),
         ("config-inited", catalog.exclude_duplicates, LAST),
         ("builder-inited", sitemap.start_queue, DEFAULT),
         ("builder-inited", sandbox.fence_kernels, DEFAULT),
@@ -131,6 +132,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("html-page-context", visibility.hide_hidden_relations, DEFAULT),
         ("html-page-context", series.add_series, DEFAULT),
         ("html-page-context", assets.prune_assets, LAST),
+        ("html-page-context", firstpaint.record_page, LAST),
         # After the build
         ("build-finished", sitemap.list_every_document, BEFORE_SITEMAP),
         ("build-finished", seo.write_robots_txt, DEFAULT),
@@ -138,6 +140,9 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("build-finished", runcode.copy_runtime, DEFAULT),
         ("build-finished", pages.finish_feed, DEFAULT),
         ("build-finished", pages.save, DEFAULT),
+        # After every page is written and after the theme and myst-nb write their stylesheets
+        # (pygments.css, mystnb.css) in their own build-finished handlers.
+        ("build-finished", firstpaint.optimise, LAST),
         ("build-finished", errors.fail_build, LAST),
     )
 

@@ -2,6 +2,7 @@
 
     python scripts/bench.py                   # everything (about 15 minutes on 2 cores)
     python scripts/bench.py --lighthouse-only --runs 3
+    python scripts/bench.py --runs 3 --before OLD/_build/html --html _build/html  # side by side
     python scripts/bench.py --builds-only --posts 100 500
     python scripts/bench.py --clean-logs 10      # ten clean builds whose logs must be clean
     python scripts/bench.py --preview           # the author's loop: save to visible page
@@ -366,6 +367,9 @@ def lighthouse(url: str, out: Path) -> dict:
     ]
     return {
         **{c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES},
+        "fcp": audits["first-contentful-paint"]["numericValue"],
+        "lcp": audits["largest-contentful-paint"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
         "bytes": audits["total-byte-weight"]["numericValue"],
         "requests": len(audits["network-requests"]["details"]["items"]),
         "failed": failed,
@@ -398,6 +402,55 @@ def bench_lighthouse(runs: int, html: Path | None) -> None:
         print()
         print("\n".join(notes) if notes else "Every scored audit passed in every run.")
         print()
+
+
+def bench_side_by_side(runs: int, before: Path, after: Path) -> None:
+    """Lighthouse on two builds in one run, alternating page by page and run by run.
+
+    On a shared machine the load changes from minute to minute; alternating gives both builds
+    the same conditions. Every template of ``after`` is audited, on the same page in both.
+    """
+    if not LIGHTHOUSE.exists():
+        sys.exit("Lighthouse is missing: run `CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci`")
+    print(f"## Lighthouse, before and after side by side (mobile preset, median of {runs})\n")
+    print(
+        "| template | page | build | perf | FCP s | LCP s | CLS | a11y | best practices | SEO "
+        "| KB | requests |"
+    )
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    notes = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-lh-") as tmp,
+        serving(before) as base_before,
+        serving(after) as base_after,
+    ):
+        for name, page in template_pages(after).items():
+            results: dict[str, list[dict]] = {"before": [], "after": []}
+            for _ in range(runs):
+                for label, base in (("before", base_before), ("after", base_after)):
+                    report = Path(tmp) / "report.json"
+                    results[label].append(lighthouse(base + page, report))
+            for label, found in results.items():
+                median = {
+                    k: statistics.median(r[k] for r in found) for k in found[0] if k != "failed"
+                }
+                fcps = "/".join(f"{r['fcp'] / 1000:.2f}" for r in found)
+                print(
+                    f"| {name} | {page} | {label} | {median['performance']:.0f} "
+                    f"| {median['fcp'] / 1000:.2f} | {median['lcp'] / 1000:.2f} "
+                    f"| {median['cls']:.3f} | {median['accessibility']:.0f} "
+                    f"| {median['best-practices']:.0f} | {median['seo']:.0f} "
+                    f"| {median['bytes'] / 1024:.0f} | {median['requests']:.0f} |",
+                    flush=True,
+                )
+                failed = sorted({a for r in found for a in r["failed"]})
+                notes.append(
+                    f"- {name}, {label}: FCP per run {fcps} s"
+                    + (f"; audits below 1 in some run: {', '.join(failed)}" if failed else "")
+                )
+    print()
+    print("\n".join(notes))
+    print()
 
 
 def bench_clean_logs(runs: int) -> None:
@@ -576,6 +629,11 @@ def main() -> None:
     )
     parser.add_argument("--html", type=Path, help="audit this build instead of building one")
     parser.add_argument(
+        "--before",
+        type=Path,
+        help="with --html: audit this build and that one side by side, alternating runs",
+    )
+    parser.add_argument(
         "--clean-logs",
         type=int,
         metavar="N",
@@ -598,6 +656,11 @@ def main() -> None:
         return
     if args.preview:
         bench_preview()
+        return
+    if args.before:
+        if args.html is None:
+            sys.exit("--before needs --html: the build to compare it with")
+        bench_side_by_side(args.runs, args.before, args.html)
         return
     if not args.lighthouse_only:
         bench_builds(args.posts)

@@ -318,7 +318,12 @@ class PreviewBuilder:
                 doctreedir=self.doctrees,
                 buildername="html",
                 # A copy: extensions append to list settings (ablog to html_static_path).
-                confoverrides={**copy.deepcopy(self.settings or {}), "blog_show_drafts": True},
+                # Drafts listed; no first-paint step: it would cost every save a second.
+                confoverrides={
+                    **copy.deepcopy(self.settings or {}),
+                    "blog_show_drafts": True,
+                    "site_first_paint": False,
+                },
                 status=None,
                 warning=warnings,
                 keep_going=True,

@@ -52,6 +52,11 @@ class SiteConfig:
     site_runtime_dir: str = _setting("node_modules/pyodide", "html")
     #: Set by the build: a digest of the runtime and controls; a change rewrites every page.
     site_runtime_stamp: str = _setting("", "html")
+    #: Trim the theme's stylesheets and inline each page's critical CSS after the build
+    #: (``extension/firstpaint.py``); the preview turns it off.
+    site_first_paint: bool = _setting(True, "html")
+    #: Set by the build: a digest of the tools and stylesheets; a change rewrites every page.
+    site_first_paint_stamp: str = _setting("", "html")
 
     @classmethod
     def register(cls, app: Sphinx) -> None:
