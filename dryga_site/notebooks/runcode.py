@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -125,7 +126,9 @@ def missing_per_cell(sources: list[str], available: frozenset[str]) -> list[list
 def add_controls(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Give a post whose code ran at build time its run controls (an inline script)."""
+    """Give a post whose code ran at build time its run controls: an inline script the layout
+    writes at the end of the body (``run_controls``), so the head, which the first packets
+    must bring whole, stays small."""
     folder = runtime(app)
     run = notebook_run(app, pagename)
     if folder is None or not run or doctree is None:
@@ -142,7 +145,8 @@ def add_controls(
         "needs": missing_per_cell(sources, offline_modules(folder)),
     }
     script = CONTROLS.read_text(encoding="utf-8").strip().rstrip(";")
-    app.add_js_file(None, body=f"({script})({json.dumps(settings)});", priority=800)
+    data = json.dumps(settings).replace("</", "<\\/")  # no "</script>" inside the script
+    context["run_controls"] = Markup(f"({script})({data});")
 
 
 def copy_runtime(app: Sphinx, exception: Exception | None) -> None:
