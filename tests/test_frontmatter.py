@@ -291,7 +291,9 @@ def test_a_broken_notebook_is_one_line_and_builds_as_a_stub() -> None:
         )
     ]
     nbformat.validate(nbformat.reads(read_page("blog/broken.ipynb", broken).source, 4))
-    no_kernel = notebook({"title": "Nb", "blogpost": True}, markdown("Lead."), kernelspec=False)
+    no_kernel = notebook(
+        {"title": "Nb", "blogpost": True}, markdown("Lead."), code("1"), kernelspec=False
+    )
     assert problems("blog/nokernel.ipynb", no_kernel) == [
         (
             line_of(no_kernel, '"metadata": {'),
@@ -374,6 +376,7 @@ BAD_POSTS = {
     "blog/no-kernel.ipynb": notebook(
         {"title": "No kernel", "blogpost": True, "date": "2021-02-04"},
         markdown("Lead."),
+        code("1"),
         kernelspec=False,
     ),
     "blog/disagree.ipynb": notebook(

@@ -7,7 +7,9 @@ and the preview all ask it. Pure Python: neither Sphinx nor ablog is imported.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -23,10 +25,37 @@ from .series import check_series
 #: - ``freeze``: true or false. A frozen post is never run by the build: it publishes the
 #:   outputs its author last ran (``notebooks/frozen.py``).
 #: - ``tags``: a list of slugs, e.g. ``[elixir, distributed-systems]``; case does not matter.
-#: - ``title``, ``description``, ``author``: one line of text without control characters.
+#: - ``title``, ``description``: one line of text without control characters.
+#: - ``author``: a name, or Quarto's list of names (or of ``{name: ...}``); shown joined.
+#: - ``image``: the post's picture for link previews (``og:image``), a PNG, JPEG, GIF or WebP
+#:   file given by its path from the post's folder; ``image-alt``: what it shows.
+#: - ``categories``: Quarto's name for tags; each becomes a tag (``Data Science``:
+#:   ``data-science``).
 POST_DESCRIPTION_PLACEHOLDER = "One sentence on what a reader takes away from this post."
 YEARS = (1990, 2100)
 POST_FLAGS = ("draft", "date_approximate", "freeze")
+#: The keys of a post's front matter that the site reads itself.
+POST_KEYS = (
+    "blogpost",
+    "title",
+    "date",
+    *POST_FLAGS,
+    "tags",
+    "description",
+    "author",
+    "image",
+    "image-alt",
+    "series",
+    "series_part",
+)
+#: Quarto's keys that the site reads with Quarto's meaning, besides those it shares with
+#: Quarto (title, date, description, author, image, image-alt, draft, freeze).
+QUARTO_KEYS = ("categories",)
+#: The picture types link previews show.
+CARD_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+#: Where the checked ``image`` and ``image-alt`` go: sphinxext-opengraph's own page fields
+#: (ablog reads an ``image`` key as a number).
+CARD_FIELDS = {"image": "og:image", "image-alt": "og:image:alt"}
 
 
 def _timestamp(value: Any) -> date | None:
@@ -84,6 +113,94 @@ def post_tags(value: Any) -> tuple[list[str], list[str]]:
     return tags, messages
 
 
+def post_categories(value: Any) -> tuple[list[str], list[str]]:
+    """Quarto's ``categories`` as tags (each slugified), and one message per one that is not."""
+    values = [value] if is_text(value) else value
+    if not isinstance(values, list):
+        return [], ["categories: must be a list, e.g. categories: [Data Science, python]"]
+    tags, messages = [], []
+    for category in values:
+        slug = slugify(category) if is_text(category) else ""
+        if slug:
+            tags += [slug] if slug not in tags else []
+        else:
+            messages.append(
+                f"categories: {category!r} has no letter or digit to make a tag of; "
+                "write it in words, e.g. [Data Science]"
+            )
+    return tags, messages
+
+
+def _name(entry: Any) -> str | None:
+    """One author's name from Quarto's forms: text, ``{name: ...}``, ``{given:, family:}``."""
+    if is_text(entry):
+        return entry.strip()
+    if isinstance(entry, dict) and "name" in entry:
+        return _name(entry["name"])
+    if isinstance(entry, dict) and ("given" in entry or "family" in entry or "literal" in entry):
+        parts = (
+            [entry.get("literal")]
+            if "literal" in entry
+            else [entry.get("given"), entry.get("family")]
+        )
+        if all(is_text(p) or p is None for p in parts):
+            return " ".join(p.strip() for p in parts if p)
+    return None
+
+
+def post_author(value: Any) -> tuple[str | None, list[str]]:
+    """A post's author as one line of names, from text or Quarto's list of names."""
+    if is_text(value):
+        return value, check_text({"author": value}, "author", required=False)
+    entries = value if isinstance(value, list) else [value]
+    names = [_name(entry) for entry in entries]
+    if not entries or any(not name for name in names):
+        return None, ["author: must be a name in quotes, or a list of names"]
+    joined = ", ".join(n for n in names if n)
+    return joined, check_text({"author": joined}, "author", required=True)
+
+
+def card_image(value: Any) -> tuple[str | None, list[str]]:
+    """``image``: a picture's path from the post's folder, as link previews can show it."""
+    example = "e.g. image: chart.png for a chart.png beside the post"
+    if not is_text(value) or not value.strip() or "\n" in value:
+        return None, [f"image: must be the path of a picture beside the post, {example}"]
+    path = value.strip()
+    if urlsplit(path).scheme or path.startswith(("/", "\\")) or "\\" in path:
+        return None, [f"image: {path!r} is not a path from the post's folder; {example}"]
+    if PurePosixPath(path).suffix.lower() not in CARD_TYPES:
+        return None, [
+            f"image: {path!r} is not a picture link previews show; "
+            "use a PNG, JPEG, GIF or WebP file"
+        ]
+    return path, []
+
+
+def _quarto_values(meta: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """Check ``author``, ``image``, ``image-alt`` and ``categories`` into ``values``."""
+    messages: list[str] = []
+    if "author" in meta:
+        values["author"], problems = post_author(meta["author"])
+        messages += problems
+    if "image" in meta:
+        values["image"], problems = card_image(meta["image"])
+        messages += problems
+    if "image-alt" in meta:
+        messages += check_text(meta, "image-alt", required=True)
+    if "categories" in meta:
+        tags, problems = post_categories(meta["categories"])
+        values["tags"] = list(dict.fromkeys([*values.get("tags", []), *tags]))
+        values.pop("categories")
+        messages += problems
+    for key in ("author", "image", "image-alt"):
+        if any(m.startswith(f"{key}:") for m in messages) or values.get(key) is None:
+            values.pop(key, None)
+    for key, field in CARD_FIELDS.items():
+        if key in values:
+            values[field] = values.pop(key)
+    return messages
+
+
 def is_draft(meta: dict[str, Any]) -> bool:
     """Whether a checked post is a draft: ``draft: true``, or no date to publish it on."""
     return flag(meta, "draft") or not meta.get("date")
@@ -110,7 +227,7 @@ def clean_post(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
     if "title" not in meta:
         reject("title", ['title: missing; add a line like title: "Post title"'])
-    for key in ("title", "description", "author"):
+    for key in ("title", "description"):
         if key in meta:
             reject(key, check_text(meta, key, required=key == "title"))
     for key in POST_FLAGS:
@@ -126,6 +243,7 @@ def clean_post(meta: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if "tags" in meta:
         values["tags"], problems = post_tags(meta["tags"])
         messages += problems
+    messages += _quarto_values(meta, values)
     for key in ("series", "series_part"):
         reject(key, [m for m in check_series(meta) if m.startswith(f"{key}:")])
     if not is_draft(values) and values.get("description") == POST_DESCRIPTION_PLACEHOLDER:
