@@ -32,10 +32,12 @@ def load(text: str) -> tuple[dict[str, Any] | None, list[tuple[int, str]]]:
             f"fix the JSON, or {SAVE_AGAIN}"
         )
         return None, [(err.lineno, message)]
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        return None, [(1, f"not a Jupyter notebook (no list of cells); {SAVE_AGAIN}")]
+    if not isinstance(notebook, dict):
+        return None, [(1, f"not a Jupyter notebook (not a JSON object); {SAVE_AGAIN}")]
     if (problem := _version_problem(text, notebook)) is not None:
         return None, [problem]
+    if not isinstance(notebook.get("cells"), list):
+        return None, [(1, f"not a Jupyter notebook (no list of cells); {SAVE_AGAIN}")]
     upgrade(notebook)
     try:
         nbformat.validate(notebook, version=4, version_minor=MINOR)

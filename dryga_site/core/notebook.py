@@ -134,13 +134,23 @@ def stub_notebook(name: str) -> str:
 
 
 def _kernel(text: str, notebook: dict[str, Any]) -> list[tuple[int, str]]:
-    """Give a notebook without a kernel Python's when its ``language_info`` says Python or it
-    has no code (VS Code and nbconvert save such notebooks); else that is one problem."""
+    """The site's Python kernel for a Python notebook, whatever its author's was called.
+
+    A kernel named after the author's environment (``conda-base-py``) runs on the site's
+    ``python3``, and code is coloured as IPython's (``!pip``, ``%time``). A notebook without a
+    kernel gets Python's when its ``language_info`` says Python or it has no code (VS Code and
+    nbconvert save such notebooks); else that is one problem.
+    """
     metadata = notebook["metadata"]
     kernelspec = metadata.get("kernelspec")
+    language_info = metadata.get("language_info")
+    language = language_info.get("name") if isinstance(language_info, dict) else None
+    if language == "python":
+        language_info.setdefault("pygments_lexer", "ipython3")
     if isinstance(kernelspec, dict) and isinstance(kernelspec.get("name"), str):
+        if (kernelspec.get("language") or language or "").lower() == "python":
+            kernelspec["name"] = DEFAULT_KERNELSPEC["name"]
         return []
-    language = (metadata.get("language_info") or {}).get("name")
     has_code = any(isinstance(c, dict) and c.get("cell_type") == "code" for c in notebook["cells"])
     metadata["kernelspec"] = DEFAULT_KERNELSPEC
     if language == "python" or not has_code:
@@ -252,6 +262,7 @@ def _settle_cells(found: NotebookFront, text: str, layout: list[Any], cells: lis
         if cell.get("cell_type") == "raw":
             cellwork.raw_format(cell)
         elif cell.get("cell_type") == "markdown":
+            cellwork.plain_unknown_fences(cell)
             written = cell_text(cell).split("\n")
             for missing in cellwork.inline_attachments(cell):
                 at = next((n for n, line in enumerate(written, 1) if missing in line), 1)

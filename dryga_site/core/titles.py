@@ -70,6 +70,24 @@ def headings(text: str, part: int = 0) -> list[Heading]:
     return found
 
 
+def code_lines(text: str) -> set[int]:
+    """The lines (0-based) of ``text`` inside code: fenced or indented blocks, math blocks."""
+    kinds = ("fence", "code_block", "math_block", "math_block_label", "amsmath")
+    return {
+        line
+        for token in _parser().parse(text)
+        if token.type in kinds and token.map
+        for line in range(*token.map)
+    }
+
+
+def fences(text: str) -> list[tuple[int, str]]:
+    """Each fenced block of ``text``: its opening line (0-based) and its info (language)."""
+    return [
+        (t.map[0], t.info.strip()) for t in _parser().parse(text) if t.type == "fence" and t.map
+    ]
+
+
 def plain(text: str) -> str:
     """A title as compared: no emphasis, code marks, quotes or link targets; spaces collapsed;
     case folded."""
