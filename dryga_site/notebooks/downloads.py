@@ -11,6 +11,7 @@ from typing import Any
 import nbformat
 from sphinx.application import Sphinx
 
+from ..core.nbjson import upgrade
 from .frozen import frozen_page
 from .sandbox import run_record
 
@@ -62,6 +63,7 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
             continue  # published from this run already
         notebook = nbformat.read(source, as_version=4)
+        upgrade(notebook)  # an nbformat 4.0-4.4 notebook (no cell ids) becomes 4.5 in memory
         notebook.metadata = {
             k: notebook.metadata[k] for k in KEPT_METADATA if k in notebook.metadata
         }
