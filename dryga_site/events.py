@@ -151,7 +151,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register every part of the site extension, then connect the event table."""
     errors.WarningLog.of(app)  # count warnings from here on
     shared.SiteConfig.register(app)
-    for module in (state, catalog, backlinks, fence, texmath, citations, margins, sitemap):
+    for module in (state, sources, catalog, backlinks, fence, texmath, citations, margins, sitemap):
         module.setup(app)
     pages = listings.setup(app)  # after ablog's own setup: it takes over ablog's writers
     for event, handler, priority in events(pages):

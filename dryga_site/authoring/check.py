@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..core import frontmatter, posts, series
-from ..core.pages import POST, Folders, Page, read_page
+from ..core.pages import POST, Folders, Page, read_file
 from ..core.problems import ANSI, Problem, shown
 from ..extension.shared import GENERATED_ALT
 from .config import (
@@ -55,9 +55,7 @@ def read_sources(root: Path, folders: Folders) -> dict[str, Page]:
     posts_found = [p for p in (root / folders.blog).glob("*") if p.suffix in (".md", ".ipynb")]
     projects = [p for p in (root / folders.projects).glob("*.md") if p.name != "index.md"]
     names = [p.relative_to(root).as_posix() for p in sorted(posts_found) + sorted(projects)]
-    return {
-        name: read_page(name, (root / name).read_text(encoding="utf-8"), folders) for name in names
-    }
+    return {name: read_file(root, name, folders) for name in names}
 
 
 def front_matter_problems(
@@ -245,7 +243,8 @@ def online(hosts: tuple[str, ...] = PROBED_HOSTS, timeout: float = 5.0) -> bool:
 
 def _line_with(path: Path, text: str) -> int:
     """The number of the first line of ``path`` containing ``text`` (0 when none does)."""
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    text = path.read_bytes().decode("utf-8", errors="replace") if path.is_file() else ""
+    lines = text.splitlines()
     return next((n for n, line in enumerate(lines, start=1) if text in line), 0)
 
 

@@ -97,7 +97,8 @@ def _locate(page: str, line: int, url: str, html: Path, srcdir: Path | None) -> 
     if source is not None:
         anchor = urlsplit(url).fragment
         needles = [url, f"#{anchor}" if anchor else "", posixpath.basename(url.split("#")[0])]
-        lines = source.read_text(encoding="utf-8").splitlines()
+        # errors="replace": a source that is not UTF-8 is reported as such, not here
+        lines = source.read_bytes().decode("utf-8", errors="replace").splitlines()
         for needle in filter(None, needles):
             for number, text in enumerate(lines, start=1):
                 if needle in text:
