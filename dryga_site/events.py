@@ -123,6 +123,7 @@ def events(pages: listings.ListingPages) -> tuple[Handler, ...]:
         ("doctree-resolved", assets.lazy_images, DEFAULT),
         ("doctree-resolved", outputs.clean_text, DEFAULT),  # values glued from other pages
         ("html-page-context", seo.describe_page, BEFORE_OPENGRAPH),
+        ("html-page-context", seo.use_front_matter_image, BEFORE_OPENGRAPH),
         ("html-page-context", seo.describe_generated_pages, DEFAULT),
         ("html-page-context", seo.drop_not_found_neighbours, DEFAULT),
         ("html-page-context", catalog.add_filter_script, DEFAULT),

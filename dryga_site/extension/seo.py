@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 import os
+import posixpath
 import re
+import shutil
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from docutils import nodes
 from markupsafe import Markup
@@ -124,6 +126,33 @@ def describe_page(
         context["meta"] = {}
     context["meta"]["og:description"] = description
     _add_description(context, description)
+
+
+def use_front_matter_image(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """A post's ``image`` (checked into ``og:image`` by ``core/posts.py``) is its link preview:
+    the picture is copied beside the page, and ``og:image`` gives its full address.
+
+    Runs before sphinxext-opengraph, which writes a page's ``og:`` fields as they are.
+    """
+    meta = context.get("meta") or {}
+    image = meta.get("og:image")
+    if not isinstance(image, str) or urlparse(image).scheme:
+        return
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(pagename), image))
+    source, target = Path(app.srcdir, path), Path(app.outdir, path)
+    if not source.is_file():
+        return  # reported as the post's mistake while it was read
+    if not target.is_file() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    title = Markup(str(context.get("title", ""))).striptags()
+    context["meta"] = {  # a copy: the environment's metadata keeps the path
+        **meta,
+        "og:image": _with_slash(app.config.ogp_site_url) + quote(path),
+        "og:image:alt": meta.get("og:image:alt") or title,
+    }
 
 
 def describe_generated_pages(
