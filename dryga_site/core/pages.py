@@ -4,8 +4,11 @@
 by the kind of page (a post, a project page, any other page) and returns every mistake as
 ``(line, message)`` with the text to build from: the same values, fixed in memory (dates
 quoted, tags lower-cased, wrong values left out), so nothing downstream (MyST, jupyter-cache,
-ablog) meets a value it cannot handle. The build calls it on ``source-read``
-(``extension/sources.py``) and ``python -m dryga_site check`` on the files.
+ablog) meets a value it cannot handle: the front matter is handed on as JSON, for every page,
+so a date written without quotes reaches them as text. A post gets one title
+(:mod:`dryga_site.core.titles`). The build calls it on ``source-read``
+(``extension/sources.py``); ``python -m dryga_site check`` calls :func:`read_file`, which
+reads the bytes first (a file that is not UTF-8 is one located line).
 """
 
 from __future__ import annotations
