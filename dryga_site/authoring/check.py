@@ -243,9 +243,8 @@ def online(hosts: tuple[str, ...] = PROBED_HOSTS, timeout: float = 5.0) -> bool:
 
 def _line_with(path: Path, text: str) -> int:
     """The number of the first line of ``path`` containing ``text`` (0 when none does)."""
-    text = path.read_bytes().decode("utf-8", errors="replace") if path.is_file() else ""
-    lines = text.splitlines()
-    return next((n for n, line in enumerate(lines, start=1) if text in line), 0)
+    source = path.read_bytes().decode("utf-8", errors="replace") if path.is_file() else ""
+    return next((n for n, line in enumerate(source.splitlines(), 1) if text in line), 0)
 
 
 def _short(info: str, limit: int = 120) -> str:
