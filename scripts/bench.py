@@ -6,6 +6,7 @@
     python scripts/bench.py --builds-only --posts 100 500
     python scripts/bench.py --clean-logs 10      # ten clean builds whose logs must be clean
     python scripts/bench.py --preview           # the author's loop: save to visible page
+    python scripts/bench.py --endurance         # the preview over a day of saves
     python scripts/bench.py --runtime --baseline ../main/_build/html   # cold and warm first Runs
 
 Lighthouse (``npm ci`` installs it) runs its mobile preset against a strict build served
@@ -30,26 +31,22 @@ import os
 import re
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from websockets.sync.client import connect
+from bench_preview import bench_endurance, bench_preview, synthetic_site
 
 from dryga_site.authoring.config import STRICT
 from dryga_site.authoring.serve import serving, template_pages
 from helpers import (
     CHROMIUM_ARGS,
     JUPYTER_BOOK,
-    NOTEBOOK_FRONT_MATTER,
     ROOT,
     copy_site,
     jupyter_book,
@@ -61,7 +58,6 @@ CHROME_FLAGS = " ".join(
     [*CHROMIUM_ARGS, "--disable-quic", '--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"']
 )
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-TAGS = ("elixir", "testing", "devops", "architecture", "security", "fintech", "government")
 
 
 def build(src: Path) -> tuple[float, float]:
@@ -87,41 +83,6 @@ def append(path: Path, text: str) -> str:
     with path.open("a", encoding="utf-8") as f:
         f.write(text)
     return path.relative_to(path.parent.parent).as_posix()
-
-
-def synthetic_post(number: int) -> str:
-    """A plausible post: front matter, headings, paragraphs, a list and a static code block."""
-    day = date(2015, 1, 1) + timedelta(days=3 * number)
-    tags = ", ".join(TAGS[(number + k) % len(TAGS)] for k in range(2))
-    words = "the build reads each page once and writes it again only when it changes "
-    paragraph = (words * 6).strip().capitalize() + "."
-    return f"""---
-title: "Synthetic post number {number}"
-blogpost: true
-date: "{day.isoformat()}"
-tags: [{tags}]
-author: Andrew Dryga
-description: "A generated post, number {number}, to time how the site's build grows with posts."
----
-
-{paragraph}
-
-## What it measures
-
-{paragraph}
-
-- one item
-- another item
-
-```python
-def answer() -> int:
-    return {number}
-```
-
-## What it ignores
-
-{paragraph}
-"""
 
 
 def bench_builds(post_counts: list[int]) -> None:
@@ -173,173 +134,6 @@ def bench_builds(post_counts: list[int]) -> None:
             )
             shutil.rmtree(site)
         print()
-
-
-PREVIEW_EDITS = 5
-CODE_POST = f"""---
-title: "Synthetic post with code"
-blogpost: true
-date: "2014-12-31"
-tags: [testing]
-author: Andrew Dryga
-description: "A generated post whose one code cell runs at build time."
-{NOTEBOOK_FRONT_MATTER}---
-
-A cell that prints a marker, edited by the benchmark.
-
-```{{code-cell}} ipython3
-print("marker-start")
-```
-"""
-
-
-class Preview:
-    """``python -m dryga_site preview`` on a site, and its log."""
-
-    def __init__(self, site: Path) -> None:
-        self.log = site.parent / f"{site.name}-preview.log"
-        cmd = [sys.executable, "-m", "dryga_site", "--root", str(site), "preview", "--port", "0"]
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-        self.url = self.wait_for(r"serving (http://\S+/)", timeout=1800)[1]
-        if not self.builds():
-            sys.exit(f"the preview's first build failed:\n{self.log.read_text()[-3000:]}")
-        # The page's reload script: sphinx-autobuild's socket, as a browser opens it.
-        self.open = contextlib.ExitStack()
-        url = self.url.replace("http://", "ws://") + "websocket-reload"
-        self.reloads = self.open.enter_context(connect(url))
-
-    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"the preview stopped:\n{self.log.read_text()[-3000:]}")
-            found = re.search(pattern, self.log.read_text())
-            if found:
-                return found
-            time.sleep(0.05)
-        sys.exit(f"the preview never logged {pattern!r}:\n{self.log.read_text()[-3000:]}")
-
-    def builds(self) -> list[tuple[float, float]]:
-        """Wall and CPU seconds of each build so far, from the log."""
-        found = re.findall(r"^built in ([\d.]+) s \(CPU ([\d.]+) s\)", self.log.read_text(), re.M)
-        return [(float(wall), float(cpu)) for wall, cpu in found]
-
-    def runs(self) -> list[float]:
-        """Seconds each code cell edit spent running its post's code, from the log."""
-        return [float(s) for s in re.findall(r"code in ([\d.]+) s", self.log.read_text())]
-
-    def save_to_visible(self, path: Path, text: str, expected: str, page: str) -> float:
-        """Seconds from writing ``text`` into ``path`` until ``page`` shows ``expected``: at
-        each reload message, as a browser would, the page is fetched again."""
-        done = len(self.builds())
-        start = time.perf_counter()
-        path.write_text(text, encoding="utf-8")
-        while True:
-            try:
-                self.reloads.recv(timeout=max(1.0, 600 - (time.perf_counter() - start)))
-            except TimeoutError:
-                sys.exit(f"{page} never showed {expected!r}:\n{self.log.read_text()[-3000:]}")
-            with urllib.request.urlopen(self.url + page, timeout=60) as response:
-                if expected in response.read().decode():
-                    seconds = time.perf_counter() - start
-                    break
-        while len(self.builds()) <= done:  # the build that published it has logged
-            time.sleep(0.05)
-        time.sleep(1)  # the preview makes the next build's application between saves
-        with contextlib.suppress(TimeoutError):
-            while True:  # a second reload, once the lists and feed were written
-                self.reloads.recv(timeout=0.01)
-        return seconds
-
-    def stop(self) -> None:
-        self.open.close()
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=120)
-
-
-def synthetic_site(dest: Path, count: int) -> Path:
-    """A copy of the site whose blog is ``count`` synthetic posts."""
-    site = copy_site(dest)
-    shutil.rmtree(site / "blog")
-    (site / "blog").mkdir()
-    for number in range(count):
-        text = synthetic_post(number)
-        (site / "blog" / f"synthetic-{number:04d}.md").write_text(text, encoding="utf-8")
-    return site
-
-
-def edit_times(preview: Preview, post: Path, site: Path, code: bool) -> list[float]:
-    """Save-to-visible seconds of ``PREVIEW_EDITS`` edits of ``post``'s prose or first cell.
-
-    A code edit adds a line to the first cell printing ``edit <7n>``, a number its source
-    does not show.
-    """
-    page = post.relative_to(site).with_suffix(".html").as_posix()
-    seconds = []
-    for i in range(PREVIEW_EDITS):
-        text = post.read_text(encoding="utf-8")
-        n = time.time_ns() % 10**9 + i
-        if code:
-            cell = text.index("\n", text.index("```{code-cell}")) + 1
-            text, expected = f'{text[:cell]}print("edit", 7 * {n})\n{text[cell:]}', f"edit {7 * n}"
-        else:
-            text, expected = f"{text.rstrip()}\n\nBenchmark edit {n}.\n", f"Benchmark edit {n}."
-        seconds.append(preview.save_to_visible(post, text, expected, page))
-    return seconds
-
-
-def bench_preview() -> None:
-    """Save-to-visible latency of prose and code edits, and one edit's share of a clean build."""
-    results = []
-    with tempfile.TemporaryDirectory(prefix="bench-preview-") as tmp:
-        sites = [copy_site(Path(tmp) / "site")]
-        for count in (500, 100):
-            sites.append(synthetic_site(Path(tmp) / f"synthetic-{count}", count))
-            (sites[-1] / "blog" / "synthetic-code.md").write_text(CODE_POST, encoding="utf-8")
-        for site in sites:
-            posts = sorted((site / "blog").glob("*.md"))
-            code_posts = [p for p in posts if "{code-cell}" in p.read_text(encoding="utf-8")]
-            prose_post = next(p for p in posts if p not in code_posts)
-            preview = Preview(site)
-            clean = preview.builds()[0]
-            prose = edit_times(preview, prose_post, site, code=False)
-            prose_builds = preview.builds()[-PREVIEW_EDITS:]
-            code = edit_times(preview, code_posts[0], site, code=True)
-            runs = preview.runs()[-PREVIEW_EDITS:]
-            preview.stop()
-            results.append((len(posts), clean, prose, prose_builds, code, runs))
-            medians = [round(statistics.median(times), 2) for times in (prose, code, runs)]
-            print(f"{site.name}: clean {clean}, prose/code/run {medians}", file=sys.stderr)
-    results.sort()
-
-    median = statistics.median
-    print("## Preview: from saving a file to the page showing it\n")
-    print(f"`python -m dryga_site preview`, median of {PREVIEW_EDITS} edits each: prose (a")
-    print("sentence changed in a post without code) and code (a post's first cell changed).")
-    print("Latency is wall time from the write until the served page has the change; the")
-    print("build CPU s (from the preview's log) does not depend on what else the machine runs.\n")
-    print("| posts | prose edit s | its build CPU s | target | code edit s | cell run s | target |")
-    print("| ---: | ---: | ---: | --- | ---: | ---: | --- |")
-    for posts, _, prose, builds, code, runs in results:
-        target = "<= 0.5" if posts < 100 else "<= 1.5" if posts >= 500 else ""
-        print(
-            f"| {posts} | {median(prose):.2f} | {median(cpu for _, cpu in builds):.2f} "
-            f"| {target} | {median(code):.2f} | {median(runs):.2f} | <= run + 0.5 |"
-        )
-    print("\n### One post edited against a clean build, in the preview\n")
-    print("Build seconds from the preview's log: its first build into an empty")
-    print("`_build/preview` (extensions already imported; on the site itself it runs every")
-    print("post's code, as the synthetic blogs' one code post), and the median prose edit.\n")
-    print("| posts | clean wall s | clean CPU s | edit wall s | edit CPU s | share (wall, CPU) |")
-    print("| ---: | ---: | ---: | ---: | ---: | --- |")
-    for posts, (wall, cpu), _, builds, _, _ in results:
-        edit_wall, edit_cpu = median(w for w, _ in builds), median(c for _, c in builds)
-        print(
-            f"| {posts} | {wall:.2f} | {cpu:.2f} | {edit_wall:.2f} | {edit_cpu:.2f} "
-            f"| {edit_wall / wall:.0%}, {edit_cpu / cpu:.0%} |"
-        )
-    print()
 
 
 def lighthouse(url: str, out: Path) -> dict:
@@ -623,6 +417,11 @@ def main() -> None:
     only.add_argument(
         "--preview", action="store_true", help="only the preview's save-to-visible latency"
     )
+    only.add_argument(
+        "--endurance",
+        action="store_true",
+        help="only the preview over 200 saves on a 500-post blog: memory and speed",
+    )
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per template")
     parser.add_argument(
         "--posts", type=int, nargs="*", default=[100, 500], help="synthetic blog sizes"
@@ -656,6 +455,9 @@ def main() -> None:
         return
     if args.preview:
         bench_preview()
+        return
+    if args.endurance:
+        bench_endurance()
         return
     if args.before:
         if args.html is None:

@@ -7,6 +7,7 @@ tests together; ``preview`` builds a copy of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -354,8 +355,17 @@ def test_preview_serves_rebuilds_and_stops(site: Build, tmp_path: Path) -> None:
         assert output.count("Rebuilding") == 1, output[-3000:]
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        log.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # killed, with all it started, and still a failure
+            for child in psutil.Process(process.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            log.close()
     time.sleep(0.5)
     leftovers = [
         p.info["cmdline"]

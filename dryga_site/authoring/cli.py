@@ -142,7 +142,7 @@ def preview(root: Path, port: int) -> None:
     The preview builds into _build/preview, apart from the build you publish; a save
     that does not build keeps the last good pages, with its error on top of each page.
     """
-    from .preview import PortInUse, serve
+    from .server import PortInUse, serve
 
     try:
         serve(root, port, log=lambda line: click.echo(line, err=True))

@@ -1,111 +1,49 @@
-"""The author's preview: one warm process that rebuilds on every save and reloads the browser.
+"""The preview's builder: incremental builds in this warm process, each on a fresh application.
 
 Python, Jupyter Book, Sphinx and every extension are imported once. Each save is built by a
 fresh Sphinx application on the environment the last build pickled, so only the pages the
 edit touches are read again. That application is made while the author reads (settings,
 extensions, the environment, the theme); a save that adds or deletes a file, or changes
 anything but an existing page, or comes on a new day, gets one made on the spot instead.
+An application is dropped whole once built or not needed: nothing of it stays in the process.
 
 Sphinx writes into ``_build/preview/build``; what the browser sees is a copy in
 ``_build/preview/html``, so a broken save keeps the last good pages on screen with its
 one-line error as a banner. The edited pages come first: once every document is written
-without a warning, they are copied and the browser reloads, before the blog lists, feed and
-search index are made; it reloads again only if those changed a page it may show. (A warning
-that only a list or the feed raises leaves the new pages served, under the banner.)
-
-Watching (watchfiles), serving (starlette, uvicorn) and the reload script are
-sphinx-autobuild's pieces; the settings are those ``jupyter-book config sphinx`` writes
-(``build.sphinx_config``).
+without a warning, they are copied and ``on_shown`` is called, before the blog lists, feed and
+search index are made. The settings are those ``jupyter-book config sphinx`` writes
+(``build.sphinx_config``). ``sphinx_apps.py`` makes and drops the applications;
+``server.py`` serves the result and calls this module, which knows nothing of it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import copy
-import errno
 import functools
 import gc
-import html
-import importlib
 import io
-import logging
-import mimetypes
 import os
 import shutil
-import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import jinja2.bccache
-import watchfiles
-from sphinx.application import Sphinx
+import psutil
+from myst_nb.sphinx_ import NbMetadataCollector
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util.docutils import docutils_namespace, patch_docutils
-from starlette.datastructures import MutableHeaders
-from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.problems import shown
+from ..notebooks.sandbox import KERNEL_MARK, end_processes
 from .check import build_log_problems, config_problems
 from .config import sphinx_config
+from .sphinx_apps import AppPlan, MemoryBytecodeCache, ReadyApp, make_app, warm_up
 
-#: What the watcher ignores besides the output folder: files a build writes, caches,
-#: editors' temporary files, and folders that are not part of the site.
-IGNORED = (
-    r"/(_build|\.jupyter_cache|jupyter_execute|\.ipynb_checkpoints|__pycache__)/",
-    r"/(\.git|\.venv|node_modules|tests|[^/]*\.egg-info)/",
-    # Editors' own files: vim's swap, backup and write test, Emacs' lock and auto-save,
-    # and the temporary files JetBrains IDEs write a save through.
-    r"(\.pyc|\.swp|\.swx|~|/4913|/\.#[^/]*|/#[^/]*#|___jb_(tmp|old)___)$",
-)
 #: Files whose change means the settings must be read again.
 SETTINGS_FILES = ("_config.yml", "_toc.yml")
-BANNER_STYLE = (
-    "position:fixed;inset:0 0 auto 0;z-index:9999;margin:0;padding:.6em 1em;"
-    "background:#8b0000;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap"
-)
-
-
-class PortInUse(OSError):
-    """The port asked for is taken; the message names it and the way out."""
-
-
-def listen(port: int) -> socket.socket:
-    """A socket bound to 127.0.0.1:``port`` (0: a free one), or one line saying why not."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError as error:
-        sock.close()
-        reason = "is in use" if error.errno == errno.EADDRINUSE else f"failed: {error.strerror}"
-        raise PortInUse(
-            f"port {port} on 127.0.0.1 {reason}; stop what uses it, "
-            "or run `python -m dryga_site preview --port 0` to pick a free port"
-        ) from None
-    sock.listen(128)  # browsers opened during the first build wait for it, not fail
-    return sock
-
-
-def warm_up(extensions: list[str]) -> None:
-    """Import the extensions now, and exempt everything imported from garbage collection.
-
-    Imported modules live as long as the process; frozen, they are not scanned again by
-    each collection, nor by ``gc.get_objects()``, which sphinx-external-toc calls for
-    every new app to find Sphinx's table-of-contents collector.
-    """
-    for name in extensions:
-        importlib.import_module(name)
-    gc.freeze()
-
-
 #: The extension's own code: the preview runs the version it started with.
 EXTENSION = Path(__file__).resolve().parent.parent
 #: Files the build writes that no page shown while editing depends on: a change to them
@@ -114,6 +52,9 @@ NOT_SHOWN = ("searchindex.js", "objects.inv", "robots.txt", ".xml")
 #: Files up to this size are compared by content when only their time changed: Sphinx
 #: writes its search page, script settings and styles again on every build.
 COMPARED = 1 << 20
+#: A file in the preview's folder: the preview stopped mid-build, so its next start reads
+#: every page again (the environment may say a page is written that was cut short).
+INTERRUPTED = "interrupted"
 
 
 def copy_changed(built: Path, served: Path, names: Iterable[Path]) -> list[Path]:
@@ -147,29 +88,21 @@ def publish(built: Path, served: Path) -> list[Path]:
     return copied
 
 
-@dataclass
-class ReadyApp:
-    """A Sphinx application made ahead of the save it will build, with what it holds open."""
-
-    app: Sphinx
-    warnings: io.StringIO
-    #: docutils' registries, patched and saved for this application until its build ends.
-    context: contextlib.ExitStack
-    day: date
-
-    def usable_for(self, changed: Sequence[Path]) -> bool:
-        """Whether ``changed`` are all existing pages it knows, on the day it was made.
-
-        A new or deleted file changes what the table of contents excludes; any other file
-        (settings, a bibliography, templates, styles) may be read when an application starts.
-        """
-        env = self.app.env
-        return self.day == date.today() and all(
-            path.is_file() and env.path2doc(str(path)) in env.found_docs for path in changed
-        )
-
-    def close(self) -> None:
-        self.context.close()
+def end_kernels() -> None:
+    """End the kernels this process started and every process each of them started."""
+    groups: dict[int, str] = {}  # process group -> the kernel whose mark a process in it has
+    kernels = []
+    this = psutil.Process()
+    children = set(this.children())
+    for process in this.children(recursive=True):
+        with contextlib.suppress(psutil.Error, OSError):
+            kernel = process.environ().get(KERNEL_MARK)
+            if kernel:
+                groups[os.getpgid(process.pid)] = kernel
+                kernels += [process] if process in children else []
+    for group, kernel in groups.items():
+        end_processes(kernel, group)
+    psutil.wait_procs(kernels, timeout=1)  # reaped: no zombie left behind
 
 
 @dataclass
@@ -203,10 +136,15 @@ class Outcome:
 
 
 class PreviewBuilder:
-    """Incremental builds of ``root`` with drafts shown, in this process."""
+    """Incremental builds of ``root`` with drafts shown, in this process.
+
+    ``build`` and ``prepare`` run one at a time, in any one thread; ``close`` may come from
+    another while either runs.
+    """
 
     def __init__(self, root: Path, out: Path) -> None:
         self.root = root
+        self.out = out
         self.build_dir = out / "build"
         self.doctrees = out / ".doctrees"
         self.html = out / "html"
@@ -214,6 +152,12 @@ class PreviewBuilder:
         self.problems: list[str] = []
         self.templates = MemoryBytecodeCache()
         self.ready: ReadyApp | None = None
+        #: Whether ``close`` was called: no application is kept after it.
+        self.closed = False
+        #: Whether a build runs now.
+        self.building = False
+        #: Guards ``ready`` and ``closed``; held only to read or swap them.
+        self._state = threading.Lock()
         #: Called (from the build's thread) once the edited pages are served: reload them.
         self.on_shown: Callable[[], None] = lambda: None
 
@@ -226,6 +170,7 @@ class PreviewBuilder:
         """Build what ``changed`` touched; publish the result only if it has no problems."""
         started, cpu = time.perf_counter(), time.process_time()
         outcome = Outcome(0.0)
+        self.building = True
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
                 self.discard_ready()
@@ -233,22 +178,30 @@ class PreviewBuilder:
                 if outcome.problems:  # _config.yml:line: message, not a YAML traceback
                     return self._finish(outcome, started, cpu)
                 self.load_settings()
-            ready = self._take_ready(changed, outcome)
-            with ready.context:
-                app = self._run(ready, outcome, started)
-            warnings = ready.warnings.getvalue()
-            outcome.problems = [str(p) for p in build_log_problems(warnings, self.root)]
-            if app.statuscode and not outcome.problems:
-                outcome.problems = ["_config.yml:1: the build failed; see the terminal"]
+            self._forget_interrupted()
+            outcome.problems = self._build_on(self._take_ready(changed, outcome), outcome, started)
         except Exception as error:  # noqa: BLE001 - any failure is one line, never a traceback
             message = str(error).strip().splitlines()
             outcome.problems = [f"{type(error).__name__}: {message[0] if message else ''}"]
+        finally:
+            self.building = False
         if not outcome.problems:
             copied = publish(self.build_dir, self.html)
             outcome.reload_again = outcome.shown_after is None or any(
                 not name.as_posix().endswith(NOT_SHOWN) for name in copied
             )
         return self._finish(outcome, started, cpu)
+
+    def _build_on(self, ready: ReadyApp, outcome: Outcome, started: float) -> list[str]:
+        """Build on ``ready`` and drop it; the build's problems."""
+        try:
+            app = self._run(ready, outcome, started)
+        finally:
+            ready.close()
+        problems = [str(p) for p in build_log_problems(ready.warnings.getvalue(), self.root)]
+        if app.statuscode and not problems:
+            problems = ["_config.yml:1: the build failed; see the terminal"]
+        return problems
 
     def save(self, changed: Sequence[Path], log: Callable[[str], None]) -> Outcome:
         """One save in the preview: say what changed, build it and say how that went.
@@ -269,7 +222,8 @@ class PreviewBuilder:
         names = ", ".join(shown(p, self.root) for p in changed if p.exists()) or "a deleted file"
         log(f"Rebuilding after a change to {names} ...")
         outcome = self.build(changed)
-        log(outcome.line())
+        if not self.closed:  # a build cut short by Ctrl+C says nothing more
+            log(outcome.line())
         return outcome
 
     def _finish(self, outcome: Outcome, started: float, cpu: float) -> Outcome:
@@ -282,13 +236,21 @@ class PreviewBuilder:
         """Free the last build's application and make the next one now, while the author
         reads; a failure is left for that build to report, in one line."""
         gc.collect()
-        if self.ready is None and self.settings is not None:
-            with contextlib.suppress(Exception):
-                self.ready = self._make_app()
+        if self.ready is not None or self.settings is None or self.closed:
+            return
+        with contextlib.suppress(Exception):
+            ready = self._make_app()
+            with self._state:
+                kept = not self.closed
+                if kept:
+                    self.ready = ready
+            if not kept:  # closed while it was made
+                ready.close()
 
     def _take_ready(self, changed: Sequence[Path], outcome: Outcome) -> ReadyApp:
         """The application made ahead, if ``changed`` allows it, else a new one."""
-        ready, self.ready = self.ready, None
+        with self._state:
+            ready, self.ready = self.ready, None
         if ready is not None and ready.usable_for(changed):
             outcome.made_ahead = True
             return ready
@@ -297,47 +259,37 @@ class PreviewBuilder:
         return self._make_app()
 
     def _make_app(self) -> ReadyApp:
-        """A Sphinx application for the preview's next build (settings, extensions, the
-        pickled environment, the theme)."""
-        # ablog keeps its blog in a class attribute shared by every Sphinx app of a process
-        # (a "Borg"), filled by the first app; each fresh app needs it empty.
-        from ablog.blog import Blog
-
-        Blog._dict.clear()
-        warnings, context = io.StringIO(), contextlib.ExitStack()
-        day = date.today()
-        with context:
-            # docutils' directives and roles are registered globally while the app starts;
-            # they stay registered, and are restored after, until its build ends.
-            context.enter_context(patch_docutils(self.root))
-            context.enter_context(docutils_namespace())
-            app = Sphinx(
-                srcdir=self.root,
-                confdir=None,  # as jupyter-book builds: the settings are all overrides
-                outdir=self.build_dir,
-                doctreedir=self.doctrees,
-                buildername="html",
-                # A copy: extensions append to list settings (ablog to html_static_path).
-                # Drafts listed; no first-paint step: it would cost every save a second.
-                confoverrides={
-                    **copy.deepcopy(self.settings or {}),
-                    "blog_show_drafts": True,
-                    "site_first_paint": False,
-                },
-                status=None,
-                warning=warnings,
-                keep_going=True,
-            )
-            # Set before any page is rendered (the builder was made in Sphinx()).
-            app.builder.templates.environment.bytecode_cache = self.templates
-            return ReadyApp(app, warnings, context.pop_all(), day)
+        settings = self.settings or {}
+        plan = AppPlan(self.root, self.build_dir, self.doctrees, settings, self.templates)
+        return make_app(plan)
 
     def discard_ready(self) -> None:
-        """Drop the application made ahead, if any, restoring docutils' registries; call it
-        before the builder is dropped."""
-        if self.ready is not None:
-            self.ready.close()
-            self.ready = None
+        """Drop the application made ahead, if any (see ``ReadyApp.close``)."""
+        with self._state:
+            ready, self.ready = self.ready, None
+        if ready is not None:
+            ready.close()
+
+    def close(self) -> None:
+        """Stop for good, at once: drop the application made ahead and end the kernels.
+
+        A build in progress is not waited for; its kernels end, and the next preview reads
+        every page again.
+        """
+        with self._state:
+            self.closed = True
+        if self.building:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / INTERRUPTED).touch()
+        self.discard_ready()
+        end_kernels()
+
+    def _forget_interrupted(self) -> None:
+        """After a build cut short, start from no environment: every page is read again."""
+        marker = self.out / INTERRUPTED
+        if marker.exists():
+            (self.doctrees / ENV_PICKLE_FILENAME).unlink(missing_ok=True)
+            marker.unlink()
 
     def _run(self, ready: ReadyApp, outcome: Outcome, began: float) -> Sphinx:
         """Build on ``ready``; ``began`` is the save's ``time.perf_counter()``."""
@@ -382,6 +334,8 @@ def drop_emptied_search_terms(app: Sphinx) -> list:
     """Forget search terms left with no page when pages were removed, as a clean build does."""
     # Sphinx prunes removed pages from each term's set but keeps the emptied terms, and
     # has no public way to drop them.
+    # PRIVATE: the search index's terms are ``IndexBuilder._mapping`` and ``_title_mapping``
+    # (term -> set of pages); canary: test_sphinx_keeps_emptied_search_terms_in_two_dicts.
     indexer = getattr(app.builder, "indexer", None)
     for mapping in (indexer._mapping, indexer._title_mapping) if indexer else ():
         for term in [term for term, pages in mapping.items() if not pages]:
@@ -395,6 +349,8 @@ def prune(app: Sphinx, written: set[str], removed: set[str]) -> None:
     Those are the pages of removed documents, and blog lists no longer made (a tag or year
     whose last post went).
     """
+    # PRIVATE: ablog's handler that lists its archive pages, undocumented; canary:
+    # test_ablog_lists_its_archive_pages_from_the_app.
     from ablog.post import generate_archive_pages
 
     outdir = Path(app.outdir)
@@ -412,155 +368,7 @@ def code_runs(env: BuildEnvironment, read: list[str], since: float) -> dict[str,
     """Seconds each page read since ``since`` spent running its code (not from the cache)."""
     runs = {}
     for docname in read:
-        run = getattr(env, "nb_metadata", {}).get(docname, {}).get("exec_data") or {}
+        run = NbMetadataCollector.get_exec_data(env, docname) or {}
         if run.get("mtime", 0) >= since and run.get("runtime") is not None:
             runs[env.doc2path(docname, False)] = run["runtime"]
     return runs
-
-
-class FreshFiles(StaticFiles):
-    """Static files read whole when asked for, never answered "not modified".
-
-    A page replaced between Starlette's look at its size and its read would otherwise be
-    sent with the old length; and a reload must always get the newest build.
-    """
-
-    def file_response(
-        self, full_path: Any, stat_result: os.stat_result, scope: Scope, status_code: int = 200
-    ) -> Response:
-        try:
-            body = Path(full_path).read_bytes()
-        except FileNotFoundError:  # deleted by the build since: as if it never existed
-            return Response("Not found: rebuilt since; reload", status_code=404)
-        media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
-        headers = {"Cache-Control": "no-store"}
-        return Response(body, status_code=status_code, media_type=media_type, headers=headers)
-
-
-class MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept between builds (each fresh app would compile them again).
-
-    Jinja checks each entry against its template's source, so an edited template is
-    compiled anew.
-    """
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-class ErrorBanner:
-    """ASGI middleware: while the last build has problems, every HTML page shows them on top."""
-
-    def __init__(self, app: ASGIApp, problems: Callable[[], list[str]]) -> None:
-        self.app = app
-        self.problems = problems
-
-    def banner(self) -> bytes:
-        lines = html.escape("\n".join(self.problems()))
-        text = f"The last save did not build; showing the last good build.\n{lines}"
-        return f'<div role="alert" id="preview-error" style="{BANNER_STYLE}">{text}</div>'.encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        banner = self.banner() if scope["type"] == "http" and self.problems() else b""
-        if not banner:
-            await self.app(scope, receive, send)
-            return
-        is_html = False
-
-        async def send_with_banner(message: Message) -> None:
-            nonlocal is_html
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                is_html = headers.get("Content-Type", "").startswith("text/html")
-                if is_html and "Content-Length" in headers:
-                    headers["Content-Length"] = str(int(headers["Content-Length"]) + len(banner))
-            elif is_html and not message.get("more_body", False):
-                message["body"] += banner
-            await send(message)
-
-        await self.app(scope, receive, send_with_banner)
-
-
-def app(builder: PreviewBuilder, url_host: str, log: Callable[[str], None]) -> ASGIApp:
-    """The preview's web app: the served build, the reload socket, the script and banner."""
-    from sphinx_autobuild.filter import IgnoreFilter
-    from sphinx_autobuild.middleware import JavascriptInjectorMiddleware
-    from sphinx_autobuild.server import RebuildServer
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.routing import Mount, WebSocketRoute
-
-    class WarmRebuildServer(RebuildServer):
-        """sphinx-autobuild's watcher and reload socket, building in this (warm) process.
-
-        Its own ``watch`` runs every build in a new process; this one uses a thread.
-        """
-
-        async def watch(self) -> None:
-            watching = False
-            loop = asyncio.get_running_loop()
-            builder.on_shown = lambda: loop.call_soon_threadsafe(self.flag.set)
-            async for changes in watchfiles.awatch(
-                *self.paths,
-                watch_filter=lambda _, path: not self.ignore(path),
-                yield_on_timeout=True,  # an empty first batch: the watcher is ready
-                rust_timeout=500,
-                # A save is one burst of events (editors write, rename and delete within a
-                # few ms): 20 ms of quiet ends it, where watchfiles' default waits 50.
-                step=20,
-            ):
-                if not watching:
-                    watching = True
-                    log(f"Watching for saves; serving http://{url_host}/")
-                if changes:
-                    changed = sorted({Path(path).resolve() for _, path in changes})
-                    outcome = await asyncio.to_thread(self.change_callback, changed)
-                    if outcome.reload_again:
-                        self.flag.set()
-                    await asyncio.to_thread(builder.prepare)  # not during the next build
-
-    ignore = IgnoreFilter([builder.root / "_build"], IGNORED)
-    watcher = WarmRebuildServer([builder.root], ignore, functools.partial(builder.save, log=log))
-    builder.html.mkdir(parents=True, exist_ok=True)
-    return Starlette(
-        routes=[
-            WebSocketRoute("/websocket-reload", watcher, name="reload"),
-            Mount("/", app=FreshFiles(directory=builder.html, html=True), name="static"),
-        ],
-        middleware=[
-            Middleware(JavascriptInjectorMiddleware, ws_url=url_host),
-            Middleware(ErrorBanner, problems=lambda: builder.problems),
-        ],
-        lifespan=watcher.lifespan,
-    )
-
-
-def serve(root: Path, port: int, log: Callable[[str], None]) -> None:
-    """Build ``root`` into _build/preview, serve it on 127.0.0.1 and rebuild on every save."""
-    import uvicorn
-
-    sock = listen(port)
-    url_host = f"127.0.0.1:{sock.getsockname()[1]}"
-    builder = PreviewBuilder(root, root / "_build" / "preview")
-    log(f"Preview of {root} with drafts at http://{url_host}/ ; Ctrl+C stops it.")
-    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # no line per change
-    log("Loading Jupyter Book, Sphinx and the extensions ...")
-    with contextlib.suppress(Exception):  # if it fails, the first build says why in one line
-        builder.load_settings()
-    log("Building ...")
-    log(builder.build().line())
-    builder.prepare()
-    config = uvicorn.Config(app(builder, url_host, log), log_level="warning", lifespan="on")
-    try:
-        uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn stops cleanly, then raises the signal again
-        log("Preview stopped.")
-    finally:
-        builder.discard_ready()
