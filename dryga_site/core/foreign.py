@@ -9,6 +9,7 @@ comes from :mod:`.notebook`, so ``import`` and the build read a Quarto cell alik
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,11 @@ FASTPAGES_LINE = re.compile(r"^-\s*([A-Za-z_]+)\s*:\s*(.*)$")
 H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 #: A fastpages file name: ``YYYY-MM-DD-slug.ipynb``.
 DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
+#: Jekyll's Liquid markup (fastpages): ``{{ site.baseurl }}``, ``{% include ... %}``.
+LIQUID = re.compile(r"\{\{\s*site\.[\w.]+\s*\}\}|\{%.*?%\}")
+#: A link to a heading of the same page, ``[text](#Its-Heading)`` as nbconvert names it.
+SAME_PAGE_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 
 
 @dataclass
@@ -94,3 +100,40 @@ def dated_name(stem: str) -> tuple[str | None, str]:
     """The date and the rest of a fastpages file name (``2020-02-20-my-post``)."""
     match = DATED_NAME.match(stem)
     return (match[1], match[2]) if match else (None, stem)
+
+
+def liquid_cells(cells: list[dict[str, Any]]) -> list[int]:
+    """The numbers (from 1) of the Markdown cells that hold Jekyll's Liquid markup."""
+    return [
+        number
+        for number, cell in enumerate(cells, 1)
+        if cell.get("cell_type") == "markdown" and LIQUID.search(cell_text(cell))
+    ]
+
+
+def relink_headings(cells: list[dict[str, Any]], slugify: Callable[[str], str]) -> int:
+    """Point nbconvert-style links to headings (``#Its-Heading``) at the anchors ``slugify``
+    gives those headings, in place; return how many links changed."""
+    texts = [cell_text(c) for c in cells if c.get("cell_type") == "markdown"]
+    anchors = {
+        heading.replace(" ", "-"): slugify(heading)
+        for text in texts
+        for heading in HEADING.findall(text)
+    }
+    changed = 0
+
+    def relink(match: re.Match[str]) -> str:
+        nonlocal changed
+        new = anchors.get(match[1])
+        if new is None or new == match[1]:
+            return match[0]
+        changed += 1
+        return f"](#{new})"
+
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            text = cell_text(cell)
+            relinked = SAME_PAGE_LINK.sub(relink, text)
+            if relinked != text:
+                cell["source"] = relinked
+    return changed
