@@ -201,6 +201,15 @@ def test_a_date_with_a_time_zone_is_the_day_in_utc(written: str, day: str) -> No
     assert (page.problems, page.meta["date"].isoformat()) == ([], day)
 
 
+def test_a_page_in_the_blog_is_a_post_unless_it_says_otherwise() -> None:
+    text = '---\ntitle: "Dropped in"\ndate: 2024-03-01\n---\n\nThe lead.\n'
+    post = read_page("blog/dropped.md", text)
+    assert post.meta["blogpost"] is True and post.problems == []
+    opted_out = read_page("blog/dropped.md", text.replace("date:", "blogpost: false\ndate:"))
+    assert opted_out.meta["blogpost"] is False
+    assert "blogpost" not in read_page("about.md", text).meta
+
+
 def test_an_empty_post_is_an_error() -> None:
     assert problems("blog/empty.md", "") == [
         (1, "the post is empty; write its front matter and text, or delete it")

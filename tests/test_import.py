@@ -57,8 +57,9 @@ FASTPAGES = notebook(
             "# A Fastpages Post\n> What it is about.\n\n- toc: true\n- badges: true\n"
             "- categories: [jupyter, Deep Learning]\n"
         ),
-        markdown("Prose after the header."),
+        markdown("Prose after the header; [results below](#Training-Results).\n"),
         code("train()", [{"output_type": "stream", "name": "stdout", "text": "loss 0.1\n"}]),
+        markdown("## Training Results\n\nThe loss fell."),
     ],
     minor=2,
 )
@@ -129,6 +130,27 @@ def test_fastpages_header_and_file_date(site: tuple[Build, dict[str, str], Path]
     assert "loss 0.1" in page.get_text()  # the saved output of a frozen import
     assert "> What it is about" not in page.get_text()
     assert "from its file name" in said["fastpages"]
+    link = page.find("a", string="results below")
+    assert link["href"] == "#training-results" and page.find(id="training-results")
+
+
+def test_jekyll_markup_is_reported_with_its_cells() -> None:
+    from dryga_site.authoring.imports import Imported, _markup
+
+    cells = [
+        markdown("# Title\n\n![chart]({{ site.baseurl }}/images/chart.png)"),
+        code("x = '{{ site.baseurl }}'"),
+        markdown("{% include youtube.html content='x' %}"),
+        markdown("## Видео туториал\n\n[back](#Видео-туториал)"),
+    ]
+    report = Imported(Path())
+    _markup(cells, report)
+    assert report.check == [
+        "Markdown cell(s) 1, 3: Jekyll's {{ site.baseurl }} or {% ... %} (fastpages), which the "
+        "build stops on; link files by a path relative to the post and keep them beside it"
+    ]
+    assert cells[3]["source"].endswith("[back](#видео-туториал)")
+    assert report.took == ["1 link(s) to headings, pointed at this site's anchors"]
 
 
 def test_a_plain_notebook_takes_its_heading_and_file_date(

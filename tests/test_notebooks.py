@@ -626,6 +626,10 @@ GOOD = {
         [raw(lines(QUARTO_POST)), markdown("The lead of a Quarto post.\n\n## A part\n"), code("1")],
         minor=4,
     ),
+    "blog/unmarked.ipynb": notebook(
+        [markdown("# Dropped In\n\nA notebook whose metadata never says blogpost.\n")],
+        date="2024-03-04",
+    ),
     "blog/same-title.ipynb": notebook(
         [markdown("# The Same Title\n\nThe lead.\n\n## A part\n"), code("1")],
         title="The same title",
@@ -766,6 +770,13 @@ def test_a_quarto_post_shows_its_front_matter(site: Site) -> None:
     assert (site.build.html / "blog/card.png").read_bytes() == png()
     assert doc.select_one('meta[property="og:image:alt"]')["content"] == "A red dot"
     assert not page(site, "blog/minor-0.html").select_one(".post-line__by")  # the site's own
+
+
+def test_a_notebook_in_the_blog_is_a_post_without_saying_blogpost(site: Site) -> None:
+    listed = [a.get_text(strip=True) for a in page(site, "blog.html").select("article a, li a")]
+    assert "Dropped In" in listed
+    doc = page(site, "blog/unmarked.html")
+    assert doc.select_one(".post-meta time")["datetime"] == "2024-03-04"
 
 
 def outline(doc: BeautifulSoup) -> list[str]:

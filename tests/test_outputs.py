@@ -14,6 +14,7 @@ One strict build of a small site with the real configuration (module-scoped) hol
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -409,3 +410,14 @@ def test_the_lead_is_the_first_paragraph_of_prose() -> None:
         "The lead paragraph.",
         "The second paragraph.",
     ]
+
+
+def test_a_display_of_json_as_text_becomes_text_the_notebook_can_hold() -> None:
+    """JupyterLite's renderers demo displays a dict as ``text/plain``: nbclient would refuse
+    the output and stop the build."""
+    feature = {"type": "Feature", "properties": {"name": "Dinagat Islands"}}
+    data = {"application/geo+json": feature, "text/plain": feature, "text/html": ["<b>", "x</b>"]}
+    shown = fake_channel().rewrite(message("display_data", data=data, metadata={}))
+    assert shown["content"]["data"]["application/geo+json"] == feature
+    assert json.loads(shown["content"]["data"]["text/plain"]) == feature
+    assert shown["content"]["data"]["text/html"] == ["<b>", "x</b>"]

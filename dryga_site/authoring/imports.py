@@ -17,16 +17,25 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from myst_parser.mdit_to_docutils.base import default_slugify
 
 from ..core.fields import slugify
-from ..core.foreign import Found, dated_name, fastpages_front, h1_front, quarto_front
+from ..core.foreign import (
+    Found,
+    dated_name,
+    fastpages_front,
+    h1_front,
+    liquid_cells,
+    quarto_front,
+    relink_headings,
+)
+from ..core.notebook import DEFAULT_KERNELSPEC
 from ..core.posts import post_date, post_tags
 from ..core.problems import shown
 from .config import site_folders
 
 #: What an imported post's front matter keeps; the other keys found are reported, not copied.
 KEPT = ("title", "date", "description", "author", "tags")
-DEFAULT_KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 class ImportProblem(Exception):
@@ -127,6 +136,21 @@ def front_matter(values: dict[str, Any], path: Path, report: Imported) -> dict[s
     return meta
 
 
+def _markup(cells: list[Any], report: Imported) -> None:
+    """Links to headings made to work here; Jekyll's markup, which cannot be, reported."""
+    relinked = relink_headings(cells, default_slugify)
+    if relinked:
+        report.took.append(f"{relinked} link(s) to headings, pointed at this site's anchors")
+    liquid = liquid_cells(cells)
+    if liquid:
+        numbers = ", ".join(map(str, liquid))
+        report.check.append(
+            f"Markdown cell(s) {numbers}: Jekyll's {{{{ site.baseurl }}}} or {{% ... %}} "
+            "(fastpages), which the build stops on; link files by a path relative to the post "
+            "and keep them beside it"
+        )
+
+
 def import_notebook(root: Path, path: Path, freeze: bool = False, slug: str = "") -> Imported:
     """Copy the notebook at ``path`` into the blog as a draft post; raise ImportProblem."""
     notebook = read_foreign(path, root)
@@ -154,6 +178,7 @@ def import_notebook(root: Path, path: Path, freeze: bool = False, slug: str = ""
     notebook.nbformat_minor = max(notebook.nbformat_minor, 5)  # cell ids, which the site uses
     for number, cell in enumerate(notebook.cells):
         cell.setdefault("id", f"cell-{number}")
+    _markup(notebook.cells, report)
     report.target = folder / f"{slug}.ipynb"
     folder.mkdir(exist_ok=True)
     nbformat.write(notebook, report.target)

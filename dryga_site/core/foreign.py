@@ -2,24 +2,33 @@
 
 Pure functions over a notebook's cells (dicts as in the JSON), for ``import``
 (``authoring/imports.py``). Each finds what it can and says which cell it came from; none
-checks the values (the post schema in ``posts.py`` does). The Quarto reader here is minimal
-(a YAML block in a raw first cell); when the build reads Quarto cells itself, ``import``
-should use that reader instead.
+checks the values (the post schema in ``posts.py`` does). The Quarto reader
+comes from :mod:`.notebook`, so ``import`` and the build read a Quarto cell alike.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from .frontmatter import FrontMatterError
+from .nbjson import cell_text, first_markdown
+from .notebook import quarto_front_matter
 
 #: fastpages' header: ``# Title``, then ``> summary`` and ``- key: value`` lines.
 FASTPAGES_LINE = re.compile(r"^-\s*([A-Za-z_]+)\s*:\s*(.*)$")
 H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 #: A fastpages file name: ``YYYY-MM-DD-slug.ipynb``.
 DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
+#: Jekyll's Liquid markup (fastpages): ``{{ site.baseurl }}``, ``{% include ... %}``.
+LIQUID = re.compile(r"\{\{\s*site\.[\w.]+\s*\}\}|\{%.*?%\}")
+#: A link to a heading of the same page, ``[text](#Its-Heading)`` as nbconvert names it.
+SAME_PAGE_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 
 
 @dataclass
@@ -33,28 +42,15 @@ class Found:
     rest: str = ""
 
 
-def cell_text(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def quarto_front(cells: list[dict[str, Any]]) -> Found | None:
-    """A Quarto post's front matter: a YAML block between ``---`` lines in a raw first cell."""
-    if not cells or cells[0].get("cell_type") != "raw":
-        return None
-    text = cell_text(cells[0]).strip()
-    match = re.fullmatch(r"---\s*\n(.*?)\n?---\s*", text, re.DOTALL)
-    if not match:
-        return None
+    """A Quarto post's front matter, read as the build reads it (a broken block: none)."""
     try:
-        values = yaml.safe_load(match[1]) or {}
-    except yaml.YAMLError:
+        place = quarto_front_matter(cells)
+    except FrontMatterError:
         return None
-    return Found(values, "the Quarto raw cell", 0, "") if isinstance(values, dict) else None
-
-
-def _first_markdown(cells: list[dict[str, Any]]) -> int:
-    return next((i for i, c in enumerate(cells) if c.get("cell_type") == "markdown"), -1)
+    if place is None:
+        return None
+    return Found(dict(place.block.data), "the Quarto raw cell", place.index, place.rest)
 
 
 def _value(text: str) -> Any:
@@ -67,7 +63,7 @@ def _value(text: str) -> Any:
 def fastpages_front(cells: list[dict[str, Any]]) -> Found | None:
     """A fastpages post's header: ``# Title``, ``> summary`` and ``- key: value`` lines atop its
     first Markdown cell."""
-    index = _first_markdown(cells)
+    index = first_markdown(cells)
     if index < 0:
         return None
     lines = cell_text(cells[index]).strip().splitlines()
@@ -91,7 +87,7 @@ def fastpages_front(cells: list[dict[str, Any]]) -> Found | None:
 
 def h1_front(cells: list[dict[str, Any]]) -> Found | None:
     """The title of a notebook whose first Markdown cell starts with an H1."""
-    index = _first_markdown(cells)
+    index = first_markdown(cells)
     if index < 0:
         return None
     lines = cell_text(cells[index]).strip().splitlines()
@@ -104,3 +100,40 @@ def dated_name(stem: str) -> tuple[str | None, str]:
     """The date and the rest of a fastpages file name (``2020-02-20-my-post``)."""
     match = DATED_NAME.match(stem)
     return (match[1], match[2]) if match else (None, stem)
+
+
+def liquid_cells(cells: list[dict[str, Any]]) -> list[int]:
+    """The numbers (from 1) of the Markdown cells that hold Jekyll's Liquid markup."""
+    return [
+        number
+        for number, cell in enumerate(cells, 1)
+        if cell.get("cell_type") == "markdown" and LIQUID.search(cell_text(cell))
+    ]
+
+
+def relink_headings(cells: list[dict[str, Any]], slugify: Callable[[str], str]) -> int:
+    """Point nbconvert-style links to headings (``#Its-Heading``) at the anchors ``slugify``
+    gives those headings, in place; return how many links changed."""
+    texts = [cell_text(c) for c in cells if c.get("cell_type") == "markdown"]
+    anchors = {
+        heading.replace(" ", "-"): slugify(heading)
+        for text in texts
+        for heading in HEADING.findall(text)
+    }
+    changed = 0
+
+    def relink(match: re.Match[str]) -> str:
+        nonlocal changed
+        new = anchors.get(match[1])
+        if new is None or new == match[1]:
+            return match[0]
+        changed += 1
+        return f"](#{new})"
+
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            text = cell_text(cell)
+            relinked = SAME_PAGE_LINK.sub(relink, text)
+            if relinked != text:
+                cell["source"] = relinked
+    return changed

@@ -105,6 +105,12 @@ def cell_text(cell: dict[str, Any]) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+def first_markdown(cells: list[Any]) -> int:
+    """The index of the first Markdown cell in ``cells`` (-1: none)."""
+    kinds = (c.get("cell_type") if isinstance(c, dict) else None for c in cells)
+    return next((i for i, kind in enumerate(kinds) if kind == "markdown"), -1)
+
+
 def json_line(text: str, path: tuple[str | int, ...]) -> int:
     """The line of ``text`` (a JSON document) where the value at ``path`` starts.
 

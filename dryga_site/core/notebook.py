@@ -26,7 +26,7 @@ from typing import Any
 from . import cells as cellwork
 from .fields import one_of
 from .frontmatter import FrontMatter, FrontMatterError, dumps, read, stub
-from .nbjson import cell_text, json_line, load, source_line
+from .nbjson import cell_text, first_markdown, json_line, load, source_line
 from .posts import POST_KEYS, QUARTO_KEYS
 from .titles import one_title
 
@@ -69,14 +69,7 @@ def markdown_front_matter(cells: list[Any]) -> CellFrontMatter | None:
     Raises :class:`~dryga_site.core.frontmatter.FrontMatterError` as
     :func:`quarto_front_matter` does.
     """
-    index = next(
-        (
-            i
-            for i, c in enumerate(cells)
-            if isinstance(c, dict) and c.get("cell_type") == "markdown"
-        ),
-        -1,
-    )
+    index = first_markdown(cells)
     if index < 0:
         return None
     text = cell_text(cells[index])
@@ -197,7 +190,7 @@ def _read_cell(
     try:
         place = reader(cells)
     except FrontMatterError as err:
-        index = 0 if reader is quarto_front_matter else _first_markdown(cells)
+        index = 0 if reader is quarto_front_matter else first_markdown(cells)
         found.problems.append(
             (source_line(text, layout, index, err.line), f"cell {index + 1}: {err}")
         )
@@ -206,10 +199,6 @@ def _read_cell(
     if place is not None:
         _merge(found, text, layout, place, given)
     return place
-
-
-def _first_markdown(cells: list[Any]) -> int:
-    return next(i for i, c in enumerate(cells) if c.get("cell_type") == "markdown")
 
 
 def _unknown_quarto_keys(

@@ -144,7 +144,9 @@ def not_utf8(data: bytes) -> tuple[int, str] | None:
 def _read(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
     """Check the front matter of the file ``name`` (a path relative to the site) read as ``text``.
 
-    ``in_blog``: the file is in the blog's folder, so it must be a post with front matter.
+    ``in_blog``: the file is in the blog's folder, so it must be a post with front matter;
+    it is one without ``blogpost: true`` (Quarto and fastpages posts do not say it), unless
+    it says ``blogpost: false``.
     """
     if name.endswith(".ipynb"):
         return _read_notebook(name, text, schema, in_blog)
@@ -163,6 +165,8 @@ def _read(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
         problems = [(1, "no front matter: start the file with a '---' line")] if in_blog else []
         return Page(meta, problems + [(1, m) for m in messages], text)
     data, lines = dict(front.data), dict(front.lines)
+    if in_blog:
+        data.setdefault("blogpost", True)
     body = text[front.body :]
     if data.get("blogpost") is True:
         body = _one_title(data, lines, body, text.count("\n", 0, front.body))
@@ -210,7 +214,8 @@ def _read_notebook(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
                 "first cell",
             )
         )
-    meta, messages = schema(found.front)
+    front = {"blogpost": True, **found.front} if in_blog else found.front
+    meta, messages = schema(front)
     for message in messages:
         key = key_of(message)
         problems.append((found.line_of(text, key), found.where(key, message)))

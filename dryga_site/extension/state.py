@@ -7,8 +7,8 @@ document is read again, merged from workers for the documents they read) and a f
 values for the whole site. :class:`SiteStateCollector` does that bookkeeping, so the
 modules that use the state only read and write it through :func:`store`.
 
-A change to what is kept needs :data:`ENV_VERSION` raised: Sphinx then starts from a
-fresh environment instead of unpickling one of the old shape.
+A change to what is kept, or to how a page is read, needs :data:`ENV_VERSION` raised:
+Sphinx then starts from a fresh environment instead of unpickling one of the old shape.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 
-#: The version of what :class:`SiteState` holds; declared as the extension's ``env_version``.
-ENV_VERSION = 5
+#: The version of what :class:`SiteState` holds, and of how pages are read into the
+#: environment; declared as the extension's ``env_version``. 6: excerpts without docutils
+#: notes, one title per notebook, and every page in the blog's folder read as a post, so a
+#: ``_build`` kept from an older site re-reads every page instead of listing stale excerpts.
+ENV_VERSION = 6
 #: The environment attribute holding the state.
 ATTRIBUTE = "dryga_site"
 

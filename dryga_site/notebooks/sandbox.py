@@ -61,6 +61,9 @@ GLUED_HIDDEN = "application/papermill.record/"
 OUTPUT_LIMIT = 1_000_000
 LINE_LIMIT = 2_000
 CUT = "[output cut: this cell printed more than {} characters; the rest is not shown]"
+#: The mime types whose value may be any JSON in a notebook (nbformat's schema); any other
+#: value must be text, or nbclient refuses the output and the build stops.
+JSON_MIME = re.compile(r"^application/(.+\+)?json$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +163,9 @@ class FencedIOPub(AsyncZMQSocketChannel):
         size = 0
         for holder, key in fields:
             mime = key.removeprefix(GLUED_HIDDEN)  # glue(..., display=False) keeps it there
+            if kind != "stream" and not JSON_MIME.match(mime) and not _is_text(holder[key]):
+                # e.g. display({"text/plain": {...}}, raw=True): JupyterLab shows it anyway
+                holder[key] = json.dumps(holder[key], indent=2, default=str)
             if isinstance(holder[key], str) and (mime == "text" or mime.startswith("text/")):
                 holder[key] = neutral(holder[key], self.rules)
             text = holder[key] if isinstance(holder[key], str) else json.dumps(holder[key])
@@ -177,6 +183,13 @@ class FencedIOPub(AsyncZMQSocketChannel):
             else:
                 content["data"] = {"text/plain": note.strip()}
         return msg
+
+
+def _is_text(value: Any) -> bool:
+    """Text as a notebook holds it: a string, or a list of strings."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    )
 
 
 class FencedKernelClient(AsyncKernelClient):
