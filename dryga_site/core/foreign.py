@@ -63,13 +63,11 @@ def _value(text: str) -> Any:
 def fastpages_front(cells: list[dict[str, Any]]) -> Found | None:
     """A fastpages post's header: ``# Title``, ``> summary`` and ``- key: value`` lines atop its
     first Markdown cell."""
-    index = first_markdown(cells)
-    if index < 0:
+    headed = _headed_cell(cells)
+    if headed is None:
         return None
-    lines = cell_text(cells[index]).strip().splitlines()
-    if not lines or not H1.match(lines[0]):
-        return None
-    values: dict[str, Any] = {"title": H1.match(lines[0])[1]}
+    index, title, lines = headed
+    values: dict[str, Any] = {"title": title}
     taken = 1
     for line in lines[1:]:
         if line.startswith(">"):
@@ -87,13 +85,21 @@ def fastpages_front(cells: list[dict[str, Any]]) -> Found | None:
 
 def h1_front(cells: list[dict[str, Any]]) -> Found | None:
     """The title of a notebook whose first Markdown cell starts with an H1."""
+    headed = _headed_cell(cells)
+    if headed is None:
+        return None
+    index, title, lines = headed
+    return Found({"title": title}, "the first heading", index, "\n".join(lines[1:]))
+
+
+def _headed_cell(cells: list[dict[str, Any]]) -> tuple[int, str, list[str]] | None:
+    """The first Markdown cell if it starts with an H1: its index, the H1's text, its lines."""
     index = first_markdown(cells)
     if index < 0:
         return None
     lines = cell_text(cells[index]).strip().splitlines()
-    if not lines or not H1.match(lines[0]):
-        return None
-    return Found({"title": H1.match(lines[0])[1]}, "the first heading", index, "\n".join(lines[1:]))
+    heading = H1.match(lines[0]) if lines else None
+    return None if heading is None else (index, heading[1], lines)
 
 
 def dated_name(stem: str) -> tuple[str | None, str]:
