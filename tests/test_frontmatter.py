@@ -208,6 +208,13 @@ def test_a_page_in_the_blog_is_a_post_unless_it_says_otherwise() -> None:
     opted_out = read_page("blog/dropped.md", text.replace("date:", "blogpost: false\ndate:"))
     assert opted_out.meta["blogpost"] is False
     assert "blogpost" not in read_page("about.md", text).meta
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# My Title\n\nSome text."}]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = {"cells": cells, "nbformat": 4, "nbformat_minor": 5}
+    notebook["metadata"] = {"kernelspec": kernel, "date": "2020-01-01"}
+    unmarked = read_page("blog/unmarked.ipynb", json.dumps(notebook))
+    assert unmarked.problems == [] and unmarked.meta["title"] == "My Title"
+    assert "# My Title" not in unmarked.source  # the one title, taken from its H1
 
 
 def test_an_empty_post_is_an_error() -> None:

@@ -216,8 +216,12 @@ def _unknown_quarto_keys(
     return [(line, message)]
 
 
-def read_notebook(name: str, text: str) -> NotebookFront:
-    """A notebook's front matter from its three places, and the notebook to build from."""
+def read_notebook(name: str, text: str, in_blog: bool = False) -> NotebookFront:
+    """A notebook's front matter from its three places, and the notebook to build from.
+
+    ``in_blog``: the notebook is in the blog's folder, so with any post key it is a post
+    (``blogpost`` defaults to true, as for a Quarto cell).
+    """
     notebook, problems = load(text)
     if notebook is None:
         return NotebookFront(None, name, problems=problems)
@@ -237,6 +241,8 @@ def read_notebook(name: str, text: str) -> NotebookFront:
     if in_markdown is not None:  # blank lines in its place: the cell's lines keep their numbers
         block_lines = cell_text(cells[in_markdown.index]).count("\n", 0, in_markdown.block.body)
         cells[in_markdown.index]["source"] = "\n" * block_lines + in_markdown.rest
+    if in_blog and set(found.front) & set(POST_KEYS):  # a post unless it says otherwise
+        found.front.setdefault("blogpost", True)
     _settle_cells(found, text, layout, cells)
     notebook["cells"] = [c for c in cells if c.get("cell_type") == "code" or cell_text(c).strip()]
     for cell in notebook["cells"]:

@@ -201,7 +201,7 @@ def _with_front(text: str, front: frontmatter.FrontMatter, values: dict, body: s
 
 def _read_notebook(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
     """A notebook's front matter, checked: see :func:`dryga_site.core.notebook.read_notebook`."""
-    found = read_notebook(name, text)
+    found = read_notebook(name, text, in_blog)
     if found.notebook is None:
         return Page({}, found.problems, stub_notebook(name))
     problems = list(found.problems)
@@ -214,8 +214,7 @@ def _read_notebook(name: str, text: str, schema: Schema, in_blog: bool) -> Page:
                 "first cell",
             )
         )
-    front = {"blogpost": True, **found.front} if in_blog else found.front
-    meta, messages = schema(front)
+    meta, messages = schema(found.front)
     for message in messages:
         key = key_of(message)
         problems.append((found.line_of(text, key), found.where(key, message)))
