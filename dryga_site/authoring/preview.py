@@ -170,7 +170,10 @@ class PreviewBuilder:
         """Build what ``changed`` touched; publish the result only if it has no problems."""
         started, cpu = time.perf_counter(), time.process_time()
         outcome = Outcome(0.0)
-        self.building = True
+        with self._state:
+            if self.closed:  # Ctrl+C came first: start nothing, and no kernel
+                return outcome
+            self.building = True
         try:
             if self.settings is None or any(p.name in SETTINGS_FILES for p in changed):
                 self.discard_ready()
@@ -278,7 +281,8 @@ class PreviewBuilder:
         """
         with self._state:
             self.closed = True
-        if self.building:
+            building = self.building
+        if building:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / INTERRUPTED).touch()
         self.discard_ready()
