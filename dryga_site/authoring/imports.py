@@ -168,6 +168,7 @@ def import_notebook(root: Path, path: Path, freeze: bool = False, slug: str = ""
             f"{shown(existing[0], root)} already exists: nothing was written; "
             "import with --slug NAME for another name"
         )
+    _markup(notebook.cells, report)  # cells numbered as in the original
     _remove_front_cell(notebook, found)
     meta["draft"] = True
     if freeze:
@@ -178,7 +179,6 @@ def import_notebook(root: Path, path: Path, freeze: bool = False, slug: str = ""
     notebook.nbformat_minor = max(notebook.nbformat_minor, 5)  # cell ids, which the site uses
     for number, cell in enumerate(notebook.cells):
         cell.setdefault("id", f"cell-{number}")
-    _markup(notebook.cells, report)
     report.target = folder / f"{slug}.ipynb"
     folder.mkdir(exist_ok=True)
     nbformat.write(notebook, report.target)

@@ -24,11 +24,14 @@ FASTPAGES_LINE = re.compile(r"^-\s*([A-Za-z_]+)\s*:\s*(.*)$")
 H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 #: A fastpages file name: ``YYYY-MM-DD-slug.ipynb``.
 DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
-#: Jekyll's Liquid markup (fastpages): ``{{ site.baseurl }}``, ``{% include ... %}``.
-LIQUID = re.compile(r"\{\{\s*site\.[\w.]+\s*\}\}|\{%.*?%\}")
+#: Jekyll's Liquid markup (fastpages): ``{{ site.baseurl }}``, ``{% include ... %}``; MyST
+#: reads ``{{ ... }}`` as a substitution, so the build stops on it.
+LIQUID = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 #: A link to a heading of the same page, ``[text](#Its-Heading)`` as nbconvert names it.
 SAME_PAGE_LINK = re.compile(r"\]\(#([^)\s]+)\)")
-HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+#: The headings that get an anchor here (``myst_heading_anchors: 3`` in ``_config.yml``).
+HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*#*\s*$", re.M)
+FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 
 
 @dataclass
@@ -113,14 +116,14 @@ def liquid_cells(cells: list[dict[str, Any]]) -> list[int]:
     return [
         number
         for number, cell in enumerate(cells, 1)
-        if cell.get("cell_type") == "markdown" and LIQUID.search(cell_text(cell))
+        if cell.get("cell_type") == "markdown" and LIQUID.search(_prose(cell))
     ]
 
 
 def relink_headings(cells: list[dict[str, Any]], slugify: Callable[[str], str]) -> int:
     """Point nbconvert-style links to headings (``#Its-Heading``) at the anchors ``slugify``
     gives those headings, in place; return how many links changed."""
-    texts = [cell_text(c) for c in cells if c.get("cell_type") == "markdown"]
+    texts = [_prose(c) for c in cells if c.get("cell_type") == "markdown"]
     anchors = {
         heading.replace(" ", "-"): slugify(heading)
         for text in texts
@@ -143,3 +146,8 @@ def relink_headings(cells: list[dict[str, Any]], slugify: Callable[[str], str]) 
             if relinked != text:
                 cell["source"] = relinked
     return changed
+
+
+def _prose(cell: dict[str, Any]) -> str:
+    """A Markdown cell's text without its fenced code."""
+    return FENCE.sub("", cell_text(cell))
