@@ -18,6 +18,7 @@ import time
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import psutil
 from websockets.sync.client import connect
@@ -90,7 +91,7 @@ class Preview:
             self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         self.url = self.wait_for(r"serving (http://\S+/)", timeout=1800)[1]
         if not self.builds():
-            sys.exit(f"the preview's first build failed:\n{self.log.read_text()[-3000:]}")
+            self.fail(f"the preview's first build failed:\n{self.log.read_text()[-3000:]}")
         # The page's reload script: sphinx-autobuild's socket, as a browser opens it.
         self.open = contextlib.ExitStack()
         url = self.url.replace("http://", "ws://") + "websocket-reload"
@@ -100,12 +101,12 @@ class Preview:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                sys.exit(f"the preview stopped:\n{self.log.read_text()[-3000:]}")
+                self.fail(f"the preview stopped:\n{self.log.read_text()[-3000:]}")
             found = re.search(pattern, self.log.read_text())
             if found:
                 return found
             time.sleep(0.05)
-        sys.exit(f"the preview never logged {pattern!r}:\n{self.log.read_text()[-3000:]}")
+        self.fail(f"the preview never logged {pattern!r}:\n{self.log.read_text()[-3000:]}")
 
     def builds(self) -> list[tuple[float, float]]:
         """Wall and CPU seconds of each build so far, from the log."""
@@ -126,23 +127,45 @@ class Preview:
             try:
                 self.reloads.recv(timeout=max(1.0, 600 - (time.perf_counter() - start)))
             except TimeoutError:
-                sys.exit(f"{page} never showed {expected!r}:\n{self.log.read_text()[-3000:]}")
+                self.fail(f"{page} never showed {expected!r}:\n{self.log.read_text()[-3000:]}")
             with urllib.request.urlopen(self.url + page, timeout=60) as response:
                 if expected in response.read().decode():
                     seconds = time.perf_counter() - start
                     break
-        while len(self.builds()) <= done:  # the build that published it has logged
-            time.sleep(0.05)
+        self.wait_for_build(done)  # the build that published it has logged
         time.sleep(1)  # the preview makes the next build's application between saves
         with contextlib.suppress(TimeoutError):
             while True:  # a second reload, once the lists and feed were written
                 self.reloads.recv(timeout=0.01)
         return seconds
 
+    def wait_for_build(self, done: int, timeout: float = 600) -> None:
+        """Wait until more than ``done`` builds have logged their time."""
+        deadline = time.monotonic() + timeout
+        while len(self.builds()) <= done:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.fail(f"no build finished:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.05)
+
+    def fail(self, message: str) -> NoReturn:
+        """Stop the preview, then end the benchmark with ``message``."""
+        self.stop()
+        sys.exit(message)
+
     def stop(self) -> None:
-        self.open.close()
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=120)
+        """Ctrl+C; if the preview has not ended 60 s later, kill it and all it started."""
+        if hasattr(self, "open"):
+            self.open.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(psutil.Error):
+                for child in psutil.Process(self.process.pid).children(recursive=True):
+                    child.kill()
+            self.process.kill()
+            self.process.wait()
 
 
 def synthetic_site(dest: Path, count: int) -> Path:
@@ -189,12 +212,14 @@ def bench_preview() -> None:
             code_posts = [p for p in posts if "{code-cell}" in p.read_text(encoding="utf-8")]
             prose_post = next(p for p in posts if p not in code_posts)
             preview = Preview(site)
-            clean = preview.builds()[0]
-            prose = edit_times(preview, prose_post, site, code=False)
-            prose_builds = preview.builds()[-PREVIEW_EDITS:]
-            code = edit_times(preview, code_posts[0], site, code=True)
-            runs = preview.runs()[-PREVIEW_EDITS:]
-            preview.stop()
+            try:
+                clean = preview.builds()[0]
+                prose = edit_times(preview, prose_post, site, code=False)
+                prose_builds = preview.builds()[-PREVIEW_EDITS:]
+                code = edit_times(preview, code_posts[0], site, code=True)
+                runs = preview.runs()[-PREVIEW_EDITS:]
+            finally:
+                preview.stop()
             results.append((len(posts), clean, prose, prose_builds, code, runs))
             medians = [round(statistics.median(times), 2) for times in (prose, code, runs)]
             print(f"{site.name}: clean {clean}, prose/code/run {medians}", file=sys.stderr)
@@ -249,19 +274,10 @@ def bench_endurance(posts: int = 500) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-endurance-") as tmp:
         site = synthetic_site(Path(tmp) / f"synthetic-{posts}", posts)
         preview = Preview(site)
-        post = site / "blog" / "synthetic-0000.md"
-        page = "blog/synthetic-0000.html"
-        memory, seconds = [resident_mb(preview.process)], []
-        for save in range(1, ENDURANCE_SAVES + 1):
-            n = time.time_ns() % 10**9
-            text = f"{post.read_text(encoding='utf-8').rstrip()}\n\nEndurance edit {n}.\n"
-            seconds.append(preview.save_to_visible(post, text, f"Endurance edit {n}.", page))
-            memory.append(resident_mb(preview.process))
-            if save % CHURN == 0:
-                churn(preview, site, save)
-            if save % 20 == 0:
-                print(f"save {save}: {memory[-1]:.0f} MB, {seconds[-1]:.2f} s", file=sys.stderr)
-        preview.stop()
+        try:
+            memory, seconds = endure(preview, site)
+        finally:
+            preview.stop()
 
     first, last = statistics.median(seconds[:10]), statistics.median(seconds[-10:])
     grown = memory[-1] - memory[SETTLED]
@@ -289,9 +305,22 @@ def churn(preview: Preview, site: Path, save: int) -> None:
     preview.save_to_visible(new, text, "Added post", f"blog/added-{save:04d}.html")
     done = len(preview.builds())
     new.unlink()
-    deadline = time.monotonic() + 600
-    while len(preview.builds()) <= done:
-        if time.monotonic() > deadline:
-            sys.exit(f"deleting {new.name} started no build:\n{preview.log.read_text()[-3000:]}")
-        time.sleep(0.05)
+    preview.wait_for_build(done)
     time.sleep(1)  # as after a save: the next build's application is made between saves
+
+
+def endure(preview: Preview, site: Path) -> tuple[list[float], list[float]]:
+    """The endurance run's saves: resident MB (first build, then each save), and seconds."""
+    post = site / "blog" / "synthetic-0000.md"
+    page = "blog/synthetic-0000.html"
+    memory, seconds = [resident_mb(preview.process)], []
+    for save in range(1, ENDURANCE_SAVES + 1):
+        n = time.time_ns() % 10**9
+        text = f"{post.read_text(encoding='utf-8').rstrip()}\n\nEndurance edit {n}.\n"
+        seconds.append(preview.save_to_visible(post, text, f"Endurance edit {n}.", page))
+        memory.append(resident_mb(preview.process))
+        if save % CHURN == 0:
+            churn(preview, site, save)
+        if save % 20 == 0:
+            print(f"save {save}: {memory[-1]:.0f} MB, {seconds[-1]:.2f} s", file=sys.stderr)
+    return memory, seconds
