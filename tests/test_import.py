@@ -142,17 +142,19 @@ def test_jekyll_markup_is_reported_with_its_cells() -> None:
         code("x = '{{ site.baseurl }}'"),
         markdown("{% include youtube.html content='x' %}"),
         markdown("## Видео туториал\n\n[back](#Видео-туториал)"),
-        markdown("```liquid\n{{ page.title }}\n```\n\n#### Deep\n\n[deep](#Deep)"),
+        markdown(
+            "```liquid\n{{ page.title }}\n```\n\n## Part\n\n### Sub\n\n#### Deep\n\n[deep](#Deep)"
+        ),
         markdown("Title: {{ page.title }}"),
     ]
     report = Imported(Path())
-    _markup(cells, report)
+    _markup(cells, "Title", report)
     assert report.check == [
         "Markdown cell(s) 1, 3, 6: Jekyll's {{ site.baseurl }} or {% ... %} (fastpages), which the "
         "build stops on; link files by a path relative to the post and keep them beside it"
     ]
     assert cells[3]["source"].endswith("[back](#видео-туториал)")
-    assert cells[4]["source"].endswith("[deep](#Deep)")  # level 4 has no anchor here
+    assert cells[4]["source"].endswith("[deep](#Deep)")  # level 4 even after renumbering
     assert report.took == ["1 link(s) to headings, pointed at this site's anchors"]
 
 

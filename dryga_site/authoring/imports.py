@@ -136,9 +136,9 @@ def front_matter(values: dict[str, Any], path: Path, report: Imported) -> dict[s
     return meta
 
 
-def _markup(cells: list[Any], report: Imported) -> None:
+def _markup(cells: list[Any], title: str, report: Imported) -> None:
     """Links to headings made to work here; Jekyll's markup, which cannot be, reported."""
-    relinked = relink_headings(cells, default_slugify)
+    relinked = relink_headings(cells, default_slugify, title)
     if relinked:
         report.took.append(f"{relinked} link(s) to headings, pointed at this site's anchors")
     liquid = liquid_cells(cells)
@@ -168,7 +168,7 @@ def import_notebook(root: Path, path: Path, freeze: bool = False, slug: str = ""
             f"{shown(existing[0], root)} already exists: nothing was written; "
             "import with --slug NAME for another name"
         )
-    _markup(notebook.cells, report)  # cells numbered as in the original
+    _markup(notebook.cells, meta["title"], report)  # cells numbered as in the original
     _remove_front_cell(notebook, found)
     meta["draft"] = True
     if freeze:

@@ -18,6 +18,7 @@ import yaml
 from .frontmatter import FrontMatterError
 from .nbjson import cell_text, first_markdown
 from .notebook import quarto_front_matter
+from .titles import code_lines, headings, one_title
 
 #: fastpages' header: ``# Title``, then ``> summary`` and ``- key: value`` lines.
 FASTPAGES_LINE = re.compile(r"^-\s*([A-Za-z_]+)\s*:\s*(.*)$")
@@ -29,9 +30,8 @@ DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
 LIQUID = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 #: A link to a heading of the same page, ``[text](#Its-Heading)`` as nbconvert names it.
 SAME_PAGE_LINK = re.compile(r"\]\(#([^)\s]+)\)")
-#: The headings that get an anchor here (``myst_heading_anchors: 3`` in ``_config.yml``).
-HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*#*\s*$", re.M)
-FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+#: The levels of heading that get an anchor here (``myst_heading_anchors`` in ``_config.yml``).
+ANCHORED_LEVELS = 3
 
 
 @dataclass
@@ -116,18 +116,22 @@ def liquid_cells(cells: list[dict[str, Any]]) -> list[int]:
     return [
         number
         for number, cell in enumerate(cells, 1)
-        if cell.get("cell_type") == "markdown" and LIQUID.search(_prose(cell))
+        if cell.get("cell_type") == "markdown" and LIQUID.search(_prose(cell_text(cell)))
     ]
 
 
-def relink_headings(cells: list[dict[str, Any]], slugify: Callable[[str], str]) -> int:
+def relink_headings(
+    cells: list[dict[str, Any]], slugify: Callable[[str], str], title: str | None = None
+) -> int:
     """Point nbconvert-style links to headings (``#Its-Heading``) at the anchors ``slugify``
-    gives those headings, in place; return how many links changed."""
-    texts = [_prose(c) for c in cells if c.get("cell_type") == "markdown"]
+    gives those headings, in place; return how many links changed. Only headings that get an
+    anchor here count: levels 1-3 once the post has one title (:mod:`.titles`)."""
+    texts = [cell_text(c) for c in cells if c.get("cell_type") == "markdown"]
     anchors = {
-        heading.replace(" ", "-"): slugify(heading)
-        for text in texts
-        for heading in HEADING.findall(text)
+        heading.text.replace(" ", "-"): slugify(heading.text)
+        for text in one_title(title, texts).texts
+        for heading in headings(text)
+        if heading.level <= ANCHORED_LEVELS
     }
     changed = 0
 
@@ -148,6 +152,7 @@ def relink_headings(cells: list[dict[str, Any]], slugify: Callable[[str], str]) 
     return changed
 
 
-def _prose(cell: dict[str, Any]) -> str:
-    """A Markdown cell's text without its fenced code."""
-    return FENCE.sub("", cell_text(cell))
+def _prose(text: str) -> str:
+    """Markdown ``text`` without its code (fenced and indented blocks, math blocks)."""
+    code = code_lines(text)
+    return "\n".join(line for n, line in enumerate(text.split("\n")) if n not in code)
