@@ -27,8 +27,6 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 from sphinx.util.logging import NAMESPACE
 
-from ..extension.errors import WarningLog
-
 
 def warm_up(extensions: list[str]) -> None:
     """Import the extensions now, and exempt everything imported from garbage collection.
@@ -90,7 +88,6 @@ class ReadyApp:
 
     def close(self) -> None:
         """Drop the application: nothing process-wide keeps it, docutils is as before it."""
-        WarningLog.detach(self.app)
         unhang(self.handlers)
         empty_blog(self.app)
         self.context.close()

@@ -88,17 +88,6 @@ class WarningLog(std_logging.Handler):
         except (OSError, ValueError):
             return set()
 
-    @classmethod
-    def detach(cls, app: Sphinx) -> None:
-        """Stop listening to ``app``, keeping nothing: for an application dropped unbuilt.
-
-        The handler holds ``app``; left on the process-wide "sphinx" logger, it would keep the
-        application, its environment and its builder alive.
-        """
-        sphinx_logger = std_logging.getLogger(logging.NAMESPACE)
-        for handler in [h for h in sphinx_logger.handlers if isinstance(h, cls) and h.app is app]:
-            sphinx_logger.removeHandler(handler)
-
     def finish(self) -> None:
         """Stop listening; keep the documents that warned for the next build."""
         std_logging.getLogger(logging.NAMESPACE).removeHandler(self)
