@@ -13,7 +13,6 @@ reads the bytes first (a file that is not UTF-8 is one located line).
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,7 +21,7 @@ from typing import Any
 from . import frontmatter
 from .frontmatter import FrontMatterError, dumps, key_of, stub
 from .notebook import read_notebook, stub_notebook
-from .posts import CARD_FIELDS, POST_KEYS, clean_post
+from .posts import CARD_FIELDS, POST_KEYS, clean_post, image_path
 from .projects import validate_project, validate_slug, with_defaults
 from .titles import one_title
 
@@ -80,7 +79,7 @@ def post_schema(name: str, root: Path | None) -> Schema:
         image = values.get(CARD_FIELDS["image"])
         if root is None or image is None:
             return values, messages
-        path = posixpath.normpath(posixpath.join(PurePosixPath(name).parent.as_posix(), image))
+        path = image_path(name, image)
         if path.startswith("../") or not (root / path).is_file():
             values.pop(CARD_FIELDS["image"])
             messages.append(

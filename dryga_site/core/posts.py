@@ -6,6 +6,7 @@ and the preview all ask it. Pure Python: neither Sphinx nor ablog is imported.
 
 from __future__ import annotations
 
+import posixpath
 from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -174,6 +175,12 @@ def card_image(value: Any) -> tuple[str | None, list[str]]:
             "use a PNG, JPEG, GIF or WebP file"
         ]
     return path, []
+
+
+def image_path(page: str, image: str) -> str:
+    """The site path of the picture ``image`` that the page ``page`` (a path relative to the
+    site, with or without its suffix) names relative to itself; ``../`` first: outside it."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), image))
 
 
 def _quarto_values(meta: dict[str, Any], values: dict[str, Any]) -> list[str]:

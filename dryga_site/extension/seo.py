@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import os
-import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +25,8 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
+
+from ..core.posts import image_path
 
 #: Raw HTML that starts a block of its own: a paragraph holding it is markup (a byline
 #: ``<div>``, a centred banner), not prose.
@@ -140,7 +141,7 @@ def use_front_matter_image(
     image = meta.get("og:image")
     if not isinstance(image, str) or urlparse(image).scheme:
         return
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(pagename), image))
+    path = image_path(pagename, image)
     source, target = Path(app.srcdir, path), Path(app.outdir, path)
     if not source.is_file():
         return  # reported as the post's mistake while it was read
