@@ -185,16 +185,18 @@ def _read_cell(
     cells: list[Any],
     reader: Callable[[list[Any]], CellFrontMatter | None],
     given: dict[str, str],
+    index: int,
+    broken: str,
 ) -> CellFrontMatter | None:
-    """One cell's front matter, merged into ``found`` (a broken block is one problem)."""
+    """One cell's front matter, merged into ``found``. A broken block in the cell ``index``
+    that ``reader`` reads is one problem, and leaves the cell holding ``broken``."""
     try:
         place = reader(cells)
     except FrontMatterError as err:
-        index = 0 if reader is quarto_front_matter else first_markdown(cells)
         found.problems.append(
             (source_line(text, layout, index, err.line), f"cell {index + 1}: {err}")
         )
-        cells[index]["source"] = "" if reader is quarto_front_matter else stub(found.name)
+        cells[index]["source"] = broken
         return None
     if place is not None:
         _merge(found, text, layout, place, given)
@@ -232,12 +234,14 @@ def read_notebook(name: str, text: str, in_blog: bool = False) -> NotebookFront:
     metadata = notebook["metadata"]
     found.front = {k: v for k, v in metadata.items() if k not in NOTEBOOK_KEYS}
     given = dict.fromkeys(found.front, METADATA)
-    quarto = _read_cell(found, text, layout, cells, quarto_front_matter, given)
+    quarto = _read_cell(found, text, layout, cells, quarto_front_matter, given, 0, "")
     if quarto is not None:
         found.problems += _unknown_quarto_keys(text, layout, quarto)
         found.front.setdefault("blogpost", True)
         cells[0]["source"] = ""
-    in_markdown = _read_cell(found, text, layout, cells, markdown_front_matter, given)
+    in_markdown = _read_cell(
+        found, text, layout, cells, markdown_front_matter, given, first_markdown(cells), stub(name)
+    )
     if in_markdown is not None:  # blank lines in its place: the cell's lines keep their numbers
         block_lines = cell_text(cells[in_markdown.index]).count("\n", 0, in_markdown.block.body)
         cells[in_markdown.index]["source"] = "\n" * block_lines + in_markdown.rest
