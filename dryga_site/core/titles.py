@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -57,9 +58,16 @@ def _parser() -> MarkdownIt:
     )
 
 
+@lru_cache(maxsize=256)
+def _blocks(text: str) -> tuple[Token, ...]:
+    """The block tokens of ``text``, parsed once for :func:`headings`, :func:`code_lines` and
+    :func:`fences` (a notebook's cell goes through each); read them, never change them."""
+    return tuple(_parser().parse(text))
+
+
 def headings(text: str, part: int = 0) -> list[Heading]:
     """The top-level headings of the Markdown ``text`` (not those inside quotes or lists)."""
-    tokens = _parser().parse(text)
+    tokens = _blocks(text)
     found = []
     for number, token in enumerate(tokens):
         if token.type != "heading_open" or token.level != 0 or not token.map:
@@ -75,7 +83,7 @@ def code_lines(text: str) -> set[int]:
     kinds = ("fence", "code_block", "math_block", "math_block_label", "amsmath")
     return {
         line
-        for token in _parser().parse(text)
+        for token in _blocks(text)
         if token.type in kinds and token.map
         for line in range(*token.map)
     }
@@ -83,9 +91,7 @@ def code_lines(text: str) -> set[int]:
 
 def fences(text: str) -> list[tuple[int, str]]:
     """Each fenced block of ``text``: its opening line (0-based) and its info (language)."""
-    return [
-        (t.map[0], t.info.strip()) for t in _parser().parse(text) if t.type == "fence" and t.map
-    ]
+    return [(t.map[0], t.info.strip()) for t in _blocks(text) if t.type == "fence" and t.map]
 
 
 def plain(text: str) -> str:
