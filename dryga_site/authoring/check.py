@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +25,7 @@ import yaml
 from ..core import frontmatter, posts, series
 from ..core.pages import POST, Folders, Page, read_file
 from ..core.problems import ANSI, Problem, shown
-from ..extension.shared import GENERATED_ALT
+from . import links
 from .config import (
     base_url_of,
     site_env,
@@ -35,7 +34,7 @@ from .config import (
     strict_build,
     write_conf,
 )
-from .links import check_links, parse_html
+from .links import check_links, parse_html, read_site
 
 _WARNING = re.compile(
     r"^(?:(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): "
@@ -98,28 +97,14 @@ def series_problems(root: Path, pages: dict[str, Page], on: date | None = None) 
     ]
 
 
-class _MadeUpAlt(HTMLParser):
-    """The alt text of each image whose alt text the build made up (``GENERATED_ALT``)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.alts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "img" and GENERATED_ALT in (found.get("class") or "").split():
-            self.alts.append(found.get("alt") or "")
-
-
-def alt_notes(html: Path, root: Path) -> list[str]:
-    """One note per output image with no alt text of its author's, named by its source."""
+def alt_notes(html: Path, root: Path, pages: dict[str, links.Page] | None = None) -> list[str]:
+    """One note per output image with no alt text of its author's, named by its source
+    (``pages``: the site as :func:`~.links.read_site` read it, if it was read already)."""
     notes = []
-    for page in sorted(html.rglob("*.html")):
-        parser = _MadeUpAlt()
-        parser.feed(page.read_text(encoding="utf-8"))
-        stem = page.relative_to(html).with_suffix("")
+    for name, page in (read_site(html) if pages is None else pages).items():
+        stem = Path(name).with_suffix("")
         source = next((s for s in (".ipynb", ".md") if (root / stem).with_suffix(s).is_file()), "")
-        for alt in parser.alts if source else ():
+        for alt in page.made_up_alts if source else ():
             notes.append(
                 f"{stem.as_posix()}{source}: an output image has no alt text, so readers hear "
                 f'"{alt}"; describe it in the cell\'s metadata (mystnb: image: alt: ...) or '
@@ -315,8 +300,9 @@ def check_site(
         problems.append(Problem("_build/html", 1, "no built site to check: build it first"))
     else:
         base_url = base_url_of(html)
-        problems += check_links(html, root, base_url)
-        for note in alt_notes(html, root):  # information, not a problem
+        built_pages = read_site(html)
+        problems += check_links(html, root, base_url, built_pages)
+        for note in alt_notes(html, root, built_pages):  # information, not a problem
             say(note)
         problems += feed_problems(html, root, base_url, folders)
         if external:

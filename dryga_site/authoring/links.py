@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..core.problems import Problem
+from ..extension.shared import GENERATED_ALT
 
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 #: Folders of theme and extension files, not pages (``_static`` holds Jinja macro files).
@@ -29,6 +30,8 @@ class Page:
 
     ids: set[str] = field(default_factory=set)
     links: list[tuple[int, str]] = field(default_factory=list)
+    #: The alt text of each image whose alt text the build made up (``GENERATED_ALT``).
+    made_up_alts: list[str] = field(default_factory=list)
 
 
 class _PageParser(HTMLParser):
@@ -45,6 +48,9 @@ class _PageParser(HTMLParser):
                 self.page.ids.add(value)
             elif name in ("href", "src"):
                 self.page.links.append((line, value.strip()))
+        found = dict(attrs)
+        if tag == "img" and GENERATED_ALT in (found.get("class") or "").split():
+            self.page.made_up_alts.append(found.get("alt") or "")
 
     handle_startendtag = handle_starttag
 
@@ -111,17 +117,28 @@ def _locate(page: str, line: int, url: str, html: Path, srcdir: Path | None) -> 
     return shown, line
 
 
-def check_links(html: Path, srcdir: Path | None = None, base_url: str = "") -> list[Problem]:
-    """Every internal link of the site built in ``html`` that does not resolve.
-
-    ``srcdir`` lets problems name the source file and line an author edits;
-    ``base_url`` is the site's canonical URL, whose links are checked too.
-    """
-    pages = {
+def read_site(html: Path) -> dict[str, Page]:
+    """Every page of the site built in ``html``, by its path there, read once."""
+    return {
         path.relative_to(html).as_posix(): parse_html(path.read_text(encoding="utf-8"))
         for path in sorted(html.rglob("*.html"))
         if path.relative_to(html).parts[0] not in ASSET_FOLDERS
     }
+
+
+def check_links(
+    html: Path,
+    srcdir: Path | None = None,
+    base_url: str = "",
+    pages: dict[str, Page] | None = None,
+) -> list[Problem]:
+    """Every internal link of the site built in ``html`` that does not resolve.
+
+    ``srcdir`` lets problems name the source file and line an author edits;
+    ``base_url`` is the site's canonical URL, whose links are checked too; ``pages`` is the
+    site as :func:`read_site` read it, if it was read already.
+    """
+    pages = read_site(html) if pages is None else pages
     problems: set[Problem] = set()
     for name, page in pages.items():
         for line, url in page.links:
